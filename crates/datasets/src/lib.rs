@@ -1,0 +1,16 @@
+//! Data sets of the model zoo: seeded generators and file loaders, exposed as burn
+//! [`Dataset`](burn::data::dataset::Dataset)s with [`Batcher`](burn::data::dataloader::batcher::Batcher)s.
+//!
+//! Batches cross into the `models` crate as plain tuples of burn tensors, so the two
+//! crates never depend on each other: see [`TabularBatch`].
+
+pub mod gates;
+
+use burn::tensor::Tensor;
+
+/// A batch of a tabular data set: `(inputs, targets)`.
+///
+/// # Shapes
+/// - inputs: `[batch_size, n_features]`
+/// - targets: `[batch_size, n_targets]`
+pub type TabularBatch<B> = (Tensor<B, 2>, Tensor<B, 2>);

@@ -1,0 +1,15 @@
+//! Models of the zoo, generic over any burn [`Backend`](burn::tensor::backend::Backend).
+//!
+//! Nothing here names a concrete backend outside tests. Each model has a
+//! `#[derive(Config)]` config whose defaults come from the tutorial it reproduces,
+//! an `init(&device)`, a `forward` that returns raw outputs, separate loss functions,
+//! and `TrainStep`/`InferenceStep` implementations for burn's learner.
+//!
+//! Batches arrive as plain `(inputs, targets)` tensor tuples (the `datasets` crate
+//! builds them), so this crate does not depend on the data crate.
+
+pub mod binary;
+pub mod tabular_mlp;
+
+pub use binary::{BinaryAccuracyMetric, BinaryClassificationOutput};
+pub use tabular_mlp::{Activation, Initialization, TabularLoss, TabularMlp, TabularMlpConfig};

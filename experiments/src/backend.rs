@@ -1,0 +1,56 @@
+//! The one place that picks the backend, by cargo feature.
+//!
+//! - default (`ndarray`): `Autodiff<NdArray>` on the CPU;
+//! - `--features wgpu`: `Autodiff<Wgpu>` on the default wgpu device (a GPU, or Mesa's
+//!   lavapipe software Vulkan device on machines without one).
+//!
+//! When both features are on, wgpu wins: `--features wgpu` needs no
+//! `--no-default-features`.
+
+use burn::backend::Autodiff;
+use serde::Serialize;
+
+/// The backend that runs inference and validation.
+#[cfg(feature = "wgpu")]
+pub type InferenceBackend = burn::backend::Wgpu;
+/// The backend that runs inference and validation.
+#[cfg(all(feature = "ndarray", not(feature = "wgpu")))]
+pub type InferenceBackend = burn::backend::NdArray;
+
+#[cfg(not(any(feature = "ndarray", feature = "wgpu")))]
+compile_error!("enable a backend feature: `ndarray` (the default) or `wgpu`");
+
+/// The backend that trains: [`InferenceBackend`] with automatic differentiation.
+pub type TrainBackend = Autodiff<InferenceBackend>;
+
+/// The device every experiment runs on.
+pub type Device = burn::tensor::Device<InferenceBackend>;
+
+/// Short name of the compiled-in backend, as recorded in artifacts.
+pub const BACKEND_NAME: &str = if cfg!(feature = "wgpu") {
+    "wgpu"
+} else {
+    "ndarray"
+};
+
+/// The device experiments run on: the backend's default device.
+pub fn device() -> Device {
+    Device::default()
+}
+
+/// Backend and device, as printed at start-up and written to `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackendInfo {
+    /// `ndarray` or `wgpu`.
+    pub name: String,
+    /// The device, as burn describes it.
+    pub device: String,
+}
+
+/// Describes the compiled-in backend and `device`.
+pub fn describe(device: &Device) -> BackendInfo {
+    BackendInfo {
+        name: BACKEND_NAME.to_string(),
+        device: format!("{device:?}"),
+    }
+}

@@ -1,0 +1,79 @@
+//! Command-line pieces every experiment shares: run options and value parsers.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Options every training experiment takes.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Where the run writes its config, checkpoints, metric logs, plots and
+    /// summary [default: artifacts/<experiment>].
+    #[arg(long, value_name = "DIR")]
+    pub artifact_dir: Option<PathBuf>,
+
+    /// Random seed for parameter initialisation and data order.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Print one plain line per epoch instead of the terminal dashboard (the default
+    /// whenever stdout is not a terminal).
+    #[arg(long)]
+    pub no_tui: bool,
+
+    /// Continue an interrupted run in --artifact-dir from its last complete checkpoint,
+    /// with the configuration saved there (other hyper-parameter flags are ignored).
+    #[arg(long)]
+    pub resume: bool,
+}
+
+impl RunArgs {
+    /// The artifact directory, defaulting to `artifacts/<experiment>`.
+    pub fn artifact_dir(&self, experiment: &str) -> PathBuf {
+        self.artifact_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("artifacts").join(experiment))
+    }
+}
+
+/// Parses a strictly positive integer (clap value parser).
+pub fn positive_usize(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1, got 0".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a positive whole number, got '{s}'")),
+    }
+}
+
+/// Parses a comma-separated list of strictly positive integers, e.g. `8` or `16,8`.
+pub fn positive_usize_list(s: &str) -> Result<Vec<usize>, String> {
+    s.split(',')
+        .map(|part| positive_usize(part).map_err(|e| format!("layer width {e}")))
+        .collect()
+}
+
+/// Parses a strictly positive, finite number such as a learning rate.
+pub fn positive_f64(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(x) => Err(format!("must be a positive number, got {x}")),
+        Err(_) => Err(format!("expected a number, got '{s}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsers_reject_what_cannot_train() {
+        assert_eq!(positive_usize("3"), Ok(3));
+        assert!(positive_usize("0").is_err());
+        assert!(positive_usize("-1").is_err());
+        assert_eq!(positive_usize_list("16,8"), Ok(vec![16, 8]));
+        assert!(positive_usize_list("4,0").unwrap_err().contains("got 0"));
+        assert_eq!(positive_f64("0.03"), Ok(0.03));
+        assert!(positive_f64("-0.1").unwrap_err().contains("-0.1"));
+        assert!(positive_f64("NaN").is_err());
+    }
+}
