@@ -13,7 +13,10 @@ use burn::{
     data::dataloader::DataLoaderBuilder,
     module::AutodiffModule,
     optim::{AdamConfig, GradientsParams, Optimizer},
-    tensor::{Tensor, TensorData, backend::Backend},
+    tensor::{
+        Tensor, TensorData,
+        backend::{AutodiffBackend, Backend},
+    },
     train::{Learner, SupervisedTraining, metric::LossMetric},
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -163,11 +166,27 @@ pub struct XorConfig {
 }
 
 impl XorConfig {
-    fn gate(&self) -> Result<LogicGate> {
+    /// The configuration `preset` gives for `gate`, without command-line overrides.
+    pub fn from_preset(preset: Preset, gate: LogicGate, seed: u64) -> Self {
+        let (model, learning_rate, steps) = preset.config();
+        Self {
+            preset,
+            gate: gate.to_string(),
+            model,
+            learning_rate,
+            steps,
+            steps_per_epoch: steps.min(500),
+            seed,
+        }
+    }
+
+    /// The gate, parsed from its name.
+    pub fn gate(&self) -> Result<LogicGate> {
         self.gate.parse().context("config.json names an unknown gate")
     }
 
-    fn epochs(&self) -> usize {
+    /// Number of epochs: steps / steps per epoch.
+    pub fn epochs(&self) -> usize {
         self.steps / self.steps_per_epoch
     }
 
@@ -192,7 +211,9 @@ impl XorConfig {
 
 impl TrainArgs {
     fn resolve(&self) -> Result<XorConfig> {
-        let (mut model, lr, steps) = self.preset.config();
+        let gate = self.gate.unwrap_or(LogicGate::Xnor);
+        let mut config = XorConfig::from_preset(self.preset, gate, self.run.seed);
+        let model = &mut config.model;
         if let Some(Widths(w)) = &self.hidden {
             model.hidden = w.clone();
         }
@@ -206,22 +227,24 @@ impl TrainArgs {
             model.initialization = i;
         }
         model.validate()?;
-        let steps = self.steps.unwrap_or(steps);
-        let steps_per_epoch = self.steps_per_epoch.unwrap_or(steps.min(500)).min(steps);
-        if steps % steps_per_epoch != 0 {
+        if let Some(lr) = self.lr {
+            config.learning_rate = lr;
+        }
+        if let Some(steps) = self.steps {
+            config.steps = steps;
+        }
+        config.steps_per_epoch = self
+            .steps_per_epoch
+            .unwrap_or(config.steps_per_epoch)
+            .min(config.steps);
+        if config.steps % config.steps_per_epoch != 0 {
             anyhow::bail!(
-                "--steps ({steps}) must be a multiple of --steps-per-epoch ({steps_per_epoch})"
+                "--steps ({}) must be a multiple of --steps-per-epoch ({})",
+                config.steps,
+                config.steps_per_epoch
             );
         }
-        Ok(XorConfig {
-            preset: self.preset,
-            gate: self.gate.unwrap_or(LogicGate::Xnor).to_string(),
-            model,
-            learning_rate: self.lr.unwrap_or(lr),
-            steps,
-            steps_per_epoch,
-            seed: self.run.seed,
-        })
+        Ok(config)
     }
 }
 
@@ -257,7 +280,8 @@ pub struct TableEval {
     pub final_loss: f64,
 }
 
-fn evaluate<B: Backend>(model: &TabularMlp<B>, gate: LogicGate, device: &B::Device) -> TableEval {
+/// Runs `model` on `gate`'s truth table.
+pub fn evaluate<B: Backend>(model: &TabularMlp<B>, gate: LogicGate, device: &B::Device) -> TableEval {
     let out = model.forward_classification(table_inputs(device), table_targets(gate, device));
     let outputs: Vec<f32> = out
         .probabilities
@@ -499,11 +523,16 @@ fn list_paths(paths: &[PathBuf]) -> String {
 }
 
 /// Trains one net with a plain loop (no learner), exactly as the learner would: the
-/// same initialisation, full batches and Adam steps.
-pub fn train_one(config: &XorConfig, seed: u64, device: &Device) -> Result<TabularMlp<InferenceBackend>> {
+/// same initialisation, full batches and Adam steps. Generic so that tests can train
+/// on one backend and restore on another.
+pub fn train_one<B: AutodiffBackend>(
+    config: &XorConfig,
+    seed: u64,
+    device: &B::Device,
+) -> Result<TabularMlp<B::InnerBackend>> {
     let gate = config.gate()?;
-    TrainBackend::seed(device, seed);
-    let mut model: TabularMlp<TrainBackend> = config.model.init(device)?;
+    B::seed(device, seed);
+    let mut model: TabularMlp<B> = config.model.init(device)?;
     let mut optimizer = AdamConfig::new().with_epsilon(ADAM_EPSILON).init();
     let (x, y) = (table_inputs(device), table_targets(gate, device));
     for _ in 0..config.steps {
@@ -554,7 +583,7 @@ fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
     let mut results = Vec::with_capacity(n);
     let mut first = None;
     for seed in config.seed..config.seed + n as u64 {
-        let model = train_one(&config, seed, &device)?;
+        let model = train_one::<TrainBackend>(&config, seed, &device)?;
         let eval = evaluate(&model, gate, &device);
         let converged = eval.accuracy == 1.0;
         let outs: Vec<String> = eval.outputs.iter().map(|o| format!("{o:.3}")).collect();

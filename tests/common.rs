@@ -1,0 +1,54 @@
+//! Helpers for the workspace-level integration tests: run the experiment binaries
+//! headless and read what they write.
+
+#![allow(dead_code)]
+
+use std::{
+    path::Path,
+    process::{Command, Output, Stdio},
+};
+
+/// Runs `bin` with `args`, stdout and stderr captured, stdin closed.
+pub fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
+}
+
+/// stdout and stderr of `out` as one string.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Reads a JSON file the run wrote.
+pub fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The array at `pointer` in `value`, as numbers.
+pub fn numbers(value: &serde_json::Value, pointer: &str) -> Vec<f64> {
+    value
+        .pointer(pointer)
+        .and_then(|v| v.as_array())
+        .unwrap_or_else(|| panic!("no array at {pointer} in {value}"))
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
+}
+
+/// Asserts the run failed cleanly: non-zero exit, the `needle` in its message, no panic.
+pub fn assert_clean_failure(out: &Output, needle: &str) {
+    let all = text(out);
+    assert!(!out.status.success(), "expected failure, got success:\n{all}");
+    assert!(all.contains(needle), "message lacks '{needle}':\n{all}");
+    assert!(!all.contains("panicked"), "panic instead of an error:\n{all}");
+    assert!(!all.contains("RUST_BACKTRACE"), "backtrace hint in:\n{all}");
+}

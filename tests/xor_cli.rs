@@ -1,0 +1,137 @@
+//! End-to-end tests of the `xor` binary: a default-sized run, restore, and bad input.
+
+mod common;
+
+use common::{assert_clean_failure, json, numbers, run, text};
+
+const XOR: &str = env!("CARGO_BIN_EXE_xor");
+
+#[test]
+fn default_run_learns_xnor_and_restore_reproduces_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let dir_s = dir.to_str().unwrap();
+    let out = run(XOR, &["--artifact-dir", dir_s]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains(" x1 | x2 | XNOR"), "{all}");
+    // No terminal: one plain line per epoch, not burn's per-iteration debug dump.
+    let epoch_lines = all.lines().filter(|l| l.starts_with("epoch ")).count();
+    assert_eq!(epoch_lines, 4, "{all}");
+    assert!(!all.contains("TrainingProgress"), "{all}");
+
+    let summary = json(&dir.join("summary.json"));
+    for key in ["experiment", "backend", "seed", "config", "metrics", "wall_seconds"] {
+        assert!(summary.get(key).is_some(), "summary lacks {key}: {summary}");
+    }
+    let outputs = numbers(&summary, "/metrics/outputs");
+    let targets = [1.0, 0.0, 0.0, 1.0];
+    for (o, t) in outputs.iter().zip(targets) {
+        assert!((o - t).abs() < 0.05, "output {o} vs target {t}");
+    }
+    assert_eq!(summary["metrics"]["accuracy"], 1.0);
+    assert!(summary["metrics"]["final_loss"].as_f64().unwrap() < 0.01);
+    for file in ["model.mpk", "config.json", "surface.png", "surface.csv", "training_curves.png"] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    let csv = std::fs::read_to_string(dir.join("surface.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 100 * 100);
+
+    // Restoring evaluates the same model: the same 4 outputs.
+    std::fs::remove_file(dir.join("surface.png")).unwrap();
+    let out = run(XOR, &["restore", "--artifact-dir", dir_s]);
+    assert!(out.status.success(), "{}", text(&out));
+    let restored = numbers(&json(&dir.join("restore.json")), "/outputs");
+    for (a, b) in outputs.iter().zip(&restored) {
+        assert!((a - b).abs() < 1e-6, "restored {b} vs trained {a}");
+    }
+    assert!(dir.join("surface.png").is_file(), "restore re-plots the surface");
+}
+
+#[test]
+fn seed_sweep_reports_convergence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sweep");
+    let out = run(
+        XOR,
+        &["--seeds", "3", "--steps", "1000", "--artifact-dir", dir.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let summary = json(&dir.join("summary.json"));
+    assert_eq!(summary["metrics"]["seeds_total"], 3);
+    assert_eq!(summary["metrics"]["seeds_converged"], 3, "{summary}");
+    assert_eq!(numbers(&summary, "/metrics/outputs").len(), 4);
+}
+
+#[test]
+fn sweep_trains_the_same_net_as_the_learner() {
+    // One source of truth: seed 7's net from the sweep equals the learner's run.
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("learner"), tmp.path().join("sweep"));
+    let common = ["--seed", "7", "--steps", "1000"];
+    let out = run(XOR, &[&common[..], &["--artifact-dir", a.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(
+        XOR,
+        &[&common[..], &["--seeds", "1", "--artifact-dir", b.to_str().unwrap()]].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let x = numbers(&json(&a.join("summary.json")), "/metrics/outputs");
+    let y = numbers(&json(&b.join("summary.json")), "/metrics/outputs");
+    for (p, q) in x.iter().zip(&y) {
+        assert!((p - q).abs() < 1e-5, "learner {x:?} vs loop {y:?}");
+    }
+}
+
+#[test]
+fn unknown_gate_is_rejected() {
+    assert_clean_failure(&run(XOR, &["--gate", "nand"]), "unknown logic gate 'nand'");
+}
+
+#[test]
+fn zero_hidden_width_is_rejected() {
+    assert_clean_failure(&run(XOR, &["--hidden", "0"]), "got 0");
+    assert_clean_failure(&run(XOR, &["--hidden", "4,0"]), "got 0");
+}
+
+#[test]
+fn non_positive_learning_rate_is_rejected() {
+    assert_clean_failure(&run(XOR, &["--lr", "-0.1"]), "-0.1");
+    assert_clean_failure(&run(XOR, &["--lr", "0"]), "must be a positive number");
+}
+
+#[test]
+fn steps_not_a_multiple_of_the_epoch_is_rejected() {
+    let out = run(XOR, &["--steps", "1234", "--steps-per-epoch", "500"]);
+    assert_clean_failure(&out, "must be a multiple of --steps-per-epoch (500)");
+}
+
+#[test]
+fn restore_without_a_model_names_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let out = run(XOR, &["restore", "--artifact-dir", dir]);
+    assert_clean_failure(&out, "no trained model in");
+    assert_clean_failure(&out, dir);
+    let missing = format!("{dir}/does-not-exist");
+    let out = run(XOR, &["restore", "--artifact-dir", &missing]);
+    assert_clean_failure(&out, &missing);
+}
+
+#[test]
+fn resume_without_checkpoints_names_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("never-ran");
+    let out = run(XOR, &["--resume", "--artifact-dir", dir.to_str().unwrap()]);
+    assert_clean_failure(&out, "never-ran");
+}
+
+#[test]
+fn help_explains_the_flags() {
+    let out = run(XOR, &["--help"]);
+    let all = text(&out);
+    assert!(out.status.success());
+    for flag in ["--gate", "--hidden", "--activation", "--loss", "--lr", "--steps", "--seed", "--seeds", "--preset", "--resume", "--no-tui", "--artifact-dir"] {
+        assert!(all.contains(flag), "--help lacks {flag}:\n{all}");
+    }
+}

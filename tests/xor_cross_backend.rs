@@ -1,0 +1,34 @@
+//! A model trained and saved on ndarray, loaded into wgpu, gives the same outputs.
+//! Built only with `--features wgpu` (then the experiments' backend is wgpu).
+
+#![cfg(feature = "wgpu")]
+
+use burn::backend::{Autodiff, NdArray};
+use datasets::gates::LogicGate;
+use experiments::{
+    artifacts::{ArtifactDir, CONFIG_FILE},
+    backend,
+    xor::{self, Preset, XorConfig},
+};
+
+#[test]
+fn ndarray_model_loads_into_wgpu_with_the_same_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ArtifactDir::create(tmp.path().join("xor")).unwrap();
+    let config = XorConfig::from_preset(Preset::Zoo, LogicGate::Xnor, 42);
+
+    let cpu = Default::default();
+    let trained = xor::train_one::<Autodiff<NdArray>>(&config, 42, &cpu).unwrap();
+    let on_cpu = xor::evaluate(&trained, LogicGate::Xnor, &cpu);
+    assert_eq!(on_cpu.accuracy, 1.0);
+    dir.write_json(CONFIG_FILE, &config).unwrap();
+    dir.save_model(trained).unwrap();
+
+    assert_eq!(backend::BACKEND_NAME, "wgpu");
+    let device = backend::device();
+    let (_, restored) = xor::load_model(&dir, &device).unwrap();
+    let on_gpu = xor::evaluate(&restored, LogicGate::Xnor, &device);
+    for (a, b) in on_cpu.outputs.iter().zip(&on_gpu.outputs) {
+        assert!((a - b).abs() < 1e-4, "ndarray {:?} vs wgpu {:?}", on_cpu.outputs, on_gpu.outputs);
+    }
+}
