@@ -47,8 +47,14 @@ pub fn numbers(value: &serde_json::Value, pointer: &str) -> Vec<f64> {
 /// Asserts the run failed cleanly: non-zero exit, the `needle` in its message, no panic.
 pub fn assert_clean_failure(out: &Output, needle: &str) {
     let all = text(out);
-    assert!(!out.status.success(), "expected failure, got success:\n{all}");
+    assert!(
+        !out.status.success(),
+        "expected failure, got success:\n{all}"
+    );
     assert!(all.contains(needle), "message lacks '{needle}':\n{all}");
-    assert!(!all.contains("panicked"), "panic instead of an error:\n{all}");
+    assert!(
+        !all.contains("panicked"),
+        "panic instead of an error:\n{all}"
+    );
     assert!(!all.contains("RUST_BACKTRACE"), "backtrace hint in:\n{all}");
 }

@@ -21,7 +21,14 @@ fn default_run_learns_xnor_and_restore_reproduces_it() {
     assert!(!all.contains("TrainingProgress"), "{all}");
 
     let summary = json(&dir.join("summary.json"));
-    for key in ["experiment", "backend", "seed", "config", "metrics", "wall_seconds"] {
+    for key in [
+        "experiment",
+        "backend",
+        "seed",
+        "config",
+        "metrics",
+        "wall_seconds",
+    ] {
         assert!(summary.get(key).is_some(), "summary lacks {key}: {summary}");
     }
     let outputs = numbers(&summary, "/metrics/outputs");
@@ -31,7 +38,13 @@ fn default_run_learns_xnor_and_restore_reproduces_it() {
     }
     assert_eq!(summary["metrics"]["accuracy"], 1.0);
     assert!(summary["metrics"]["final_loss"].as_f64().unwrap() < 0.01);
-    for file in ["model.mpk", "config.json", "surface.png", "surface.csv", "training_curves.png"] {
+    for file in [
+        "model.mpk",
+        "config.json",
+        "surface.png",
+        "surface.csv",
+        "training_curves.png",
+    ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let csv = std::fs::read_to_string(dir.join("surface.csv")).unwrap();
@@ -45,7 +58,10 @@ fn default_run_learns_xnor_and_restore_reproduces_it() {
     for (a, b) in outputs.iter().zip(&restored) {
         assert!((a - b).abs() < 1e-6, "restored {b} vs trained {a}");
     }
-    assert!(dir.join("surface.png").is_file(), "restore re-plots the surface");
+    assert!(
+        dir.join("surface.png").is_file(),
+        "restore re-plots the surface"
+    );
 }
 
 #[test]
@@ -54,7 +70,14 @@ fn seed_sweep_reports_convergence() {
     let dir = tmp.path().join("sweep");
     let out = run(
         XOR,
-        &["--seeds", "3", "--steps", "1000", "--artifact-dir", dir.to_str().unwrap()],
+        &[
+            "--seeds",
+            "3",
+            "--steps",
+            "1000",
+            "--artifact-dir",
+            dir.to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
     let summary = json(&dir.join("summary.json"));
@@ -69,11 +92,18 @@ fn sweep_trains_the_same_net_as_the_learner() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("learner"), tmp.path().join("sweep"));
     let common = ["--seed", "7", "--steps", "1000"];
-    let out = run(XOR, &[&common[..], &["--artifact-dir", a.to_str().unwrap()]].concat());
+    let out = run(
+        XOR,
+        &[&common[..], &["--artifact-dir", a.to_str().unwrap()]].concat(),
+    );
     assert!(out.status.success(), "{}", text(&out));
     let out = run(
         XOR,
-        &[&common[..], &["--seeds", "1", "--artifact-dir", b.to_str().unwrap()]].concat(),
+        &[
+            &common[..],
+            &["--seeds", "1", "--artifact-dir", b.to_str().unwrap()],
+        ]
+        .concat(),
     );
     assert!(out.status.success(), "{}", text(&out));
     let x = numbers(&json(&a.join("summary.json")), "/metrics/outputs");
@@ -131,7 +161,20 @@ fn help_explains_the_flags() {
     let out = run(XOR, &["--help"]);
     let all = text(&out);
     assert!(out.status.success());
-    for flag in ["--gate", "--hidden", "--activation", "--loss", "--lr", "--steps", "--seed", "--seeds", "--preset", "--resume", "--no-tui", "--artifact-dir"] {
+    for flag in [
+        "--gate",
+        "--hidden",
+        "--activation",
+        "--loss",
+        "--lr",
+        "--steps",
+        "--seed",
+        "--seeds",
+        "--preset",
+        "--resume",
+        "--no-tui",
+        "--artifact-dir",
+    ] {
         assert!(all.contains(flag), "--help lacks {flag}:\n{all}");
     }
 }

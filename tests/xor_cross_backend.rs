@@ -29,6 +29,11 @@ fn ndarray_model_loads_into_wgpu_with_the_same_outputs() {
     let (_, restored) = xor::load_model(&dir, &device).unwrap();
     let on_gpu = xor::evaluate(&restored, LogicGate::Xnor, &device);
     for (a, b) in on_cpu.outputs.iter().zip(&on_gpu.outputs) {
-        assert!((a - b).abs() < 1e-4, "ndarray {:?} vs wgpu {:?}", on_cpu.outputs, on_gpu.outputs);
+        assert!(
+            (a - b).abs() < 1e-4,
+            "ndarray {:?} vs wgpu {:?}",
+            on_cpu.outputs,
+            on_gpu.outputs
+        );
     }
 }

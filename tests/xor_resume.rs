@@ -20,7 +20,14 @@ fn killed_run_resumes_from_its_last_checkpoint() {
     let dir = tmp.path().join("run");
     let dir_s = dir.to_str().unwrap();
     let steps = (EPOCHS * 2_000).to_string();
-    let args = ["--steps", &steps, "--steps-per-epoch", "2000", "--artifact-dir", dir_s];
+    let args = [
+        "--steps",
+        &steps,
+        "--steps-per-epoch",
+        "2000",
+        "--artifact-dir",
+        dir_s,
+    ];
 
     let mut child = Command::new(XOR)
         .args(args)
@@ -33,13 +40,22 @@ fn killed_run_resumes_from_its_last_checkpoint() {
     let ckpt = dir.join("checkpoint");
     let started = Instant::now();
     while !(ckpt.join("scheduler-3.mpk").is_file()) {
-        assert!(started.elapsed() < Duration::from_secs(120), "no checkpoint after 120 s");
-        assert!(child.try_wait().unwrap().is_none(), "run ended before it could be killed");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint after 120 s"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "run ended before it could be killed"
+        );
         sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(!dir.join("summary.json").exists(), "killed run must not have finished");
+    assert!(
+        !dir.join("summary.json").exists(),
+        "killed run must not have finished"
+    );
     let epoch1_log = std::fs::read_to_string(dir.join("train/epoch-1/Loss.log")).unwrap();
 
     let out = run(XOR, &["--resume", "--artifact-dir", dir_s]);
@@ -63,8 +79,14 @@ fn killed_run_resumes_from_its_last_checkpoint() {
     // The first resumed epoch's logs went to their own directory, not over epoch 1.
     let after = std::fs::read_to_string(dir.join("train/epoch-1/Loss.log")).unwrap();
     assert_eq!(epoch1_log, after, "epoch-1 logs were overwritten");
-    assert!(dir.join(format!("train/epoch-{}/Loss.log", resumed_from + 1)).is_file());
-    assert!(dir.join(format!("valid/epoch-{}/Loss.log", resumed_from + 1)).is_file());
+    assert!(
+        dir.join(format!("train/epoch-{}/Loss.log", resumed_from + 1))
+            .is_file()
+    );
+    assert!(
+        dir.join(format!("valid/epoch-{}/Loss.log", resumed_from + 1))
+            .is_file()
+    );
 
     let summary = json(&dir.join("summary.json"));
     assert_eq!(summary["metrics"]["resumed_from_epoch"], resumed_from);

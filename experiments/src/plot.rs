@@ -51,10 +51,18 @@ fn diverging(v: f64) -> RGBColor {
     let lerp = |a: f64, b: f64, t: f64| (a + (b - a) * t).round() as u8;
     if v < 0.5 {
         let t = v / 0.5;
-        RGBColor(lerp(33.0, 247.0, t), lerp(102.0, 247.0, t), lerp(172.0, 247.0, t))
+        RGBColor(
+            lerp(33.0, 247.0, t),
+            lerp(102.0, 247.0, t),
+            lerp(172.0, 247.0, t),
+        )
     } else {
         let t = (v - 0.5) / 0.5;
-        RGBColor(lerp(247.0, 178.0, t), lerp(247.0, 24.0, t), lerp(247.0, 43.0, t))
+        RGBColor(
+            lerp(247.0, 178.0, t),
+            lerp(247.0, 24.0, t),
+            lerp(247.0, 43.0, t),
+        )
     }
 }
 
@@ -145,7 +153,11 @@ pub fn line_chart_png(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70);
-    let colors = [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44)];
+    let colors = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+    ];
     macro_rules! finish {
         ($chart:expr) => {{
             let mut chart = $chart;
@@ -157,7 +169,10 @@ pub fn line_chart_png(
                 .map_err(plot_error(path))?;
             for (i, (name, data)) in series.iter().enumerate() {
                 let color = colors[i % colors.len()];
-                let data = data.iter().copied().filter(|(_, y)| y.is_finite() && (!log_y || *y > 0.0));
+                let data = data
+                    .iter()
+                    .copied()
+                    .filter(|(_, y)| y.is_finite() && (!log_y || *y > 0.0));
                 chart
                     .draw_series(LineSeries::new(data, color.stroke_width(2)))
                     .map_err(plot_error(path))?
@@ -173,13 +188,17 @@ pub fn line_chart_png(
         }};
     }
     if log_y {
-        finish!(builder
-            .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
-            .map_err(plot_error(path))?);
+        finish!(
+            builder
+                .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+                .map_err(plot_error(path))?
+        );
     } else {
-        finish!(builder
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(plot_error(path))?);
+        finish!(
+            builder
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .map_err(plot_error(path))?
+        );
     }
     root.present().map_err(plot_error(path))?;
     Ok(())

@@ -13,7 +13,10 @@ use burn::train::{
     },
 };
 
-use crate::{artifacts::{ArtifactDir, Recorder}, dashboard::ChosenRenderer};
+use crate::{
+    artifacts::{ArtifactDir, Recorder},
+    dashboard::ChosenRenderer,
+};
 
 /// How a training run is wired to its artifact directory and terminal.
 #[derive(Debug, Clone)]
@@ -62,7 +65,10 @@ pub fn latest_checkpoint(dir: &Path) -> Option<usize> {
         .ok()?
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
-            name.strip_prefix("model-")?.strip_suffix(".mpk")?.parse().ok()
+            name.strip_prefix("model-")?
+                .strip_suffix(".mpk")?
+                .parse()
+                .ok()
         })
         .filter(|&epoch| complete(epoch))
         .max()
@@ -189,7 +195,11 @@ mod tests {
         fs::write(ckpt.join("optim-3.mpk"), b"x").unwrap();
         assert_eq!(latest_checkpoint(tmp.path()), Some(2));
         fs::write(ckpt.join("scheduler-3.mpk"), b"").unwrap();
-        assert_eq!(latest_checkpoint(tmp.path()), Some(2), "empty file is incomplete");
+        assert_eq!(
+            latest_checkpoint(tmp.path()),
+            Some(2),
+            "empty file is incomplete"
+        );
     }
 
     #[test]
@@ -200,6 +210,9 @@ mod tests {
             fs::create_dir_all(&d).unwrap();
             fs::write(d.join("Loss.log"), text).unwrap();
         }
-        assert_eq!(epoch_means(tmp.path(), "train", "Loss"), vec![(2, 0.5), (10, 2.0)]);
+        assert_eq!(
+            epoch_means(tmp.path(), "train", "Loss"),
+            vec![(2, 0.5), (10, 2.0)]
+        );
     }
 }

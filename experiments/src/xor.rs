@@ -135,7 +135,8 @@ struct TrainArgs {
     /// Full-batch optimisation steps [zoo: 2000; seed: 5000].
     #[arg(long, value_parser = positive_usize)]
     steps: Option<usize>,
-    /// Steps per epoch (one checkpoint and validation per epoch); --steps must be a multiple.
+    /// Steps per epoch (one validation and checkpoint per epoch); --steps must be a
+    /// multiple [default: 500, or --steps if smaller].
     #[arg(long, value_parser = positive_usize)]
     steps_per_epoch: Option<usize>,
     /// Train this many independently seeded nets (seeds --seed, --seed+1, ...) without
@@ -182,7 +183,9 @@ impl XorConfig {
 
     /// The gate, parsed from its name.
     pub fn gate(&self) -> Result<LogicGate> {
-        self.gate.parse().context("config.json names an unknown gate")
+        self.gate
+            .parse()
+            .context("config.json names an unknown gate")
     }
 
     /// Number of epochs: steps / steps per epoch.
@@ -261,12 +264,19 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// The 4 truth-table inputs as a `[4, 2]` tensor.
 fn table_inputs<B: Backend>(device: &B::Device) -> Tensor<B, 2> {
-    let flat: Vec<f32> = TABLE_INPUTS.iter().flatten().map(|&v| f32::from(v)).collect();
+    let flat: Vec<f32> = TABLE_INPUTS
+        .iter()
+        .flatten()
+        .map(|&v| f32::from(v))
+        .collect();
     Tensor::from_data(TensorData::new(flat, [TABLE_ROWS, 2]), device)
 }
 
 fn table_targets<B: Backend>(gate: LogicGate, device: &B::Device) -> Tensor<B, 2> {
-    Tensor::from_data(TensorData::new(gate.targets().to_vec(), [TABLE_ROWS, 1]), device)
+    Tensor::from_data(
+        TensorData::new(gate.targets().to_vec(), [TABLE_ROWS, 1]),
+        device,
+    )
 }
 
 /// What a trained net does on the truth table.
@@ -281,7 +291,11 @@ pub struct TableEval {
 }
 
 /// Runs `model` on `gate`'s truth table.
-pub fn evaluate<B: Backend>(model: &TabularMlp<B>, gate: LogicGate, device: &B::Device) -> TableEval {
+pub fn evaluate<B: Backend>(
+    model: &TabularMlp<B>,
+    gate: LogicGate,
+    device: &B::Device,
+) -> TableEval {
     let out = model.forward_classification(table_inputs(device), table_targets(gate, device));
     let outputs: Vec<f32> = out
         .probabilities
@@ -308,7 +322,10 @@ trait ScalarF64 {
 
 impl<B: Backend> ScalarF64 for Tensor<B, 1> {
     fn into_scalar_f64(self) -> f64 {
-        self.into_data().convert::<f64>().to_vec::<f64>().expect("f64 data")[0]
+        self.into_data()
+            .convert::<f64>()
+            .to_vec::<f64>()
+            .expect("f64 data")[0]
     }
 }
 
@@ -350,7 +367,11 @@ fn write_surface<B: Backend>(
         &csv,
         "x1,x2,output",
         grid.iter().enumerate().map(|(i, v)| {
-            vec![(i % GRID) as f64 * step, (i / GRID) as f64 * step, f64::from(*v)]
+            vec![
+                (i % GRID) as f64 * step,
+                (i / GRID) as f64 * step,
+                f64::from(*v),
+            ]
         }),
     )?;
     let png = dir.join("surface.png");
@@ -359,7 +380,10 @@ fn write_surface<B: Backend>(
         .zip(&eval.outputs)
         .map(|([a, b], o)| ((f64::from(*a), f64::from(*b)), format!("{o:.3}")))
         .collect();
-    let title = format!("{} surface (output of the trained net)", gate.name().to_uppercase());
+    let title = format!(
+        "{} surface (output of the trained net)",
+        gate.name().to_uppercase()
+    );
     plot::heatmap_png(&png, &title, GRID, &grid, &points)?;
     Ok(vec![csv, png])
 }
@@ -402,7 +426,10 @@ fn history(dir: &ArtifactDir) -> Vec<EpochLoss> {
 
 fn announce(info: &BackendInfo, config: &XorConfig) {
     println!("xor: {}", config.describe());
-    println!("backend {} ({}), seed {}", info.name, info.device, config.seed);
+    println!(
+        "backend {} ({}), seed {}",
+        info.name, info.device, config.seed
+    );
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
@@ -579,7 +606,11 @@ fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
     let device = backend::device();
     let info = backend::describe(&device);
     announce(&info, &config);
-    println!("training {n} nets with seeds {}..={}", config.seed, config.seed + n as u64 - 1);
+    println!(
+        "training {n} nets with seeds {}..={}",
+        config.seed,
+        config.seed + n as u64 - 1
+    );
     let mut results = Vec::with_capacity(n);
     let mut first = None;
     for seed in config.seed..config.seed + n as u64 {
@@ -635,7 +666,10 @@ struct RestoreReport {
 }
 
 /// Loads the model of a finished run on the compiled-in backend.
-pub fn load_model(dir: &ArtifactDir, device: &Device) -> Result<(XorConfig, TabularMlp<InferenceBackend>)> {
+pub fn load_model(
+    dir: &ArtifactDir,
+    device: &Device,
+) -> Result<(XorConfig, TabularMlp<InferenceBackend>)> {
     let model_path = dir.model_path();
     if !model_path.is_file() {
         anyhow::bail!(

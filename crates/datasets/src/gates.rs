@@ -225,7 +225,10 @@ mod tests {
         let device = Default::default();
         let (x, y): TabularBatch<NdArray> = GateBatcher::new().batch(items.clone(), &device);
         assert_eq!(x.dims(), [4, 2]);
-        assert_eq!(y.to_data().to_vec::<f32>().unwrap(), vec![1.0, 0.0, 0.0, 1.0]);
+        assert_eq!(
+            y.to_data().to_vec::<f32>().unwrap(),
+            vec![1.0, 0.0, 0.0, 1.0]
+        );
         let (_, y): TabularBatch<NdArray> = GateBatcher::one_hot().batch(items, &device);
         assert_eq!(y.dims(), [4, 2]);
         assert_eq!(

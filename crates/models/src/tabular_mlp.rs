@@ -141,7 +141,10 @@ impl TabularMlpConfig {
         widths.extend(&self.hidden);
         let layer = |d_in: usize, d_out: usize| self.linear::<B>(d_in, d_out, device);
         let hidden = widths.windows(2).map(|w| layer(w[0], w[1])).collect();
-        let output = layer(*widths.last().expect("widths starts with the input"), self.outputs);
+        let output = layer(
+            *widths.last().expect("widths starts with the input"),
+            self.outputs,
+        );
         Ok(TabularMlp {
             hidden,
             output,
@@ -288,7 +291,9 @@ mod tests {
 
     #[test]
     fn glorot_initialisation_has_zero_biases() {
-        let model = TabularMlpConfig::new().init::<B>(&Default::default()).unwrap();
+        let model = TabularMlpConfig::new()
+            .init::<B>(&Default::default())
+            .unwrap();
         let bias = model.output.bias.as_ref().unwrap().val();
         assert_eq!(bias.to_data().to_vec::<f32>().unwrap(), vec![0.0]);
     }

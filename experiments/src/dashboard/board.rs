@@ -43,7 +43,12 @@ impl EpochRecord {
                 .collect::<Vec<_>>()
                 .join("  ")
         };
-        let mut line = format!("epoch {}/{}  train: {}", self.epoch, self.num_epochs, fmt(&self.train));
+        let mut line = format!(
+            "epoch {}/{}  train: {}",
+            self.epoch,
+            self.num_epochs,
+            fmt(&self.train)
+        );
         if !self.valid.is_empty() {
             line += &format!("  |  valid: {}", fmt(&self.valid));
         }
@@ -73,7 +78,11 @@ impl Mean {
     }
 
     fn value(&self) -> f64 {
-        if self.count == 0 { f64::NAN } else { self.sum / self.count as f64 }
+        if self.count == 0 {
+            f64::NAN
+        } else {
+            self.sum / self.count as f64
+        }
     }
 }
 

@@ -169,7 +169,11 @@ fn draw(frame: &mut Frame, board: &Board, title: &str, stopping: bool) {
         "q: stop (resumable)".dark_gray()
     };
     let status = Line::from(vec![
-        format!("{phase}  epoch {epoch}/{num_epochs}  step {}  ", board.steps).bold(),
+        format!(
+            "{phase}  epoch {epoch}/{num_epochs}  step {}  ",
+            board.steps
+        )
+        .bold(),
         format!("{elapsed:.1} s  {rate:.0} steps/s   ").into(),
         hint,
     ]);
@@ -182,7 +186,11 @@ fn draw(frame: &mut Frame, board: &Board, title: &str, stopping: bool) {
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(gauges);
     let (done, total) = board.items;
     frame.render_widget(
-        gauge(&format!("{phase} {done}/{total} items"), ratio(done, total), Color::Cyan),
+        gauge(
+            &format!("{phase} {done}/{total} items"),
+            ratio(done, total),
+            Color::Cyan,
+        ),
         epoch_gauge,
     );
     let finished = board.history.last().map_or(0, |r| r.epoch);
@@ -215,7 +223,11 @@ fn draw(frame: &mut Frame, board: &Board, title: &str, stopping: bool) {
 }
 
 fn ratio(done: usize, total: usize) -> f64 {
-    if total == 0 { 0.0 } else { (done as f64 / total as f64).clamp(0.0, 1.0) }
+    if total == 0 {
+        0.0
+    } else {
+        (done as f64 / total as f64).clamp(0.0, 1.0)
+    }
 }
 
 fn gauge(label: &str, ratio: f64, color: Color) -> Gauge<'static> {
@@ -229,7 +241,12 @@ fn draw_metrics(frame: &mut Frame, board: &Board, area: Rect) {
     let last = board.history.last();
     let mut names: Vec<&String> = board.latest_train.keys().collect();
     if let Some(record) = last {
-        names.extend(record.valid.keys().filter(|k| !board.latest_train.contains_key(*k)));
+        names.extend(
+            record
+                .valid
+                .keys()
+                .filter(|k| !board.latest_train.contains_key(*k)),
+        );
     }
     let cell = |v: Option<&f64>| v.map_or("-".to_string(), |v| format_value(*v));
     let rows = names.into_iter().map(|name| {
@@ -255,62 +272,64 @@ fn draw_metrics(frame: &mut Frame, board: &Board, area: Rect) {
     frame.render_widget(table, area);
 }
 
+/// Loss spans orders of magnitude, so the chart plots log10(loss) and labels the
+/// axis with the loss itself.
 fn draw_loss_chart(frame: &mut Frame, board: &Board, area: Rect) {
-    let mut valid_points = Vec::new();
-    let mut steps_at_epoch_end = 0.0;
-    let steps_per_epoch = if board.history.is_empty() {
-        0.0
-    } else {
-        board.steps as f64 / board.history.len().max(1) as f64
-    };
-    for record in &board.history {
-        steps_at_epoch_end += steps_per_epoch;
-        if let Some(loss) = record.valid.get("Loss") {
-            valid_points.push((steps_at_epoch_end, *loss));
-        }
-    }
-    let all = board.train_loss.iter().chain(&valid_points);
+    let log = |(x, y): (f64, f64)| (x, y.max(1e-30).log10());
+    let train: Vec<(f64, f64)> = board.train_loss.iter().copied().map(log).collect();
+    let steps_per_epoch = board.steps as f64 / board.history.len().max(1) as f64;
+    let valid: Vec<(f64, f64)> = board
+        .history
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.valid
+                .get("Loss")
+                .map(|l| log(((i + 1) as f64 * steps_per_epoch, *l)))
+        })
+        .collect();
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for (_, y) in all.clone() {
+    for (_, y) in train.iter().chain(&valid) {
         if y.is_finite() {
             lo = lo.min(*y);
             hi = hi.max(*y);
         }
     }
     if !lo.is_finite() {
-        (lo, hi) = (0.0, 1.0);
+        (lo, hi) = (-1.0, 0.0);
     }
-    if hi - lo < 1e-12 {
-        hi = lo + 1e-12;
+    if hi - lo < 1e-9 {
+        (lo, hi) = (lo - 0.5, hi + 0.5);
     }
     let x_max = (board.steps as f64).max(1.0);
     let datasets = vec![
         Dataset::default()
-            .name("train")
+            .name("train (step)")
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(Style::default().fg(Color::Cyan))
-            .data(&board.train_loss),
+            .data(&train),
         Dataset::default()
             .name("valid (epoch)")
             .marker(Marker::Dot)
             .graph_type(GraphType::Scatter)
             .style(Style::default().fg(Color::Yellow))
-            .data(&valid_points),
+            .data(&valid),
     ];
+    let label = |v: f64| format_value(10f64.powf(v));
     let chart = Chart::new(datasets)
-        .block(Block::bordered().title(" Loss "))
+        .block(Block::bordered().title(" Loss (log scale) "))
         .x_axis(
             Axis::default()
                 .title("step")
                 .bounds([0.0, x_max])
                 .labels(["0".to_string(), format!("{x_max:.0}")]),
         )
-        .y_axis(
-            Axis::default()
-                .bounds([lo, hi])
-                .labels([format_value(lo), format_value(hi)]),
-        );
+        .y_axis(Axis::default().bounds([lo, hi]).labels([
+            label(lo),
+            label((lo + hi) / 2.0),
+            label(hi),
+        ]));
     frame.render_widget(chart, area);
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Speed of the XOR seed network (2-2-1 sigmoid, MSE, Adam 0.03, 5,000 full-batch
+# steps) in burn (default ndarray backend, release build) against PyTorch on the CPU
+# with 2 threads, measured side by side and alternating. Prints the median seconds
+# per 5,000-step net for each and the ratio burn / PyTorch.
+#
+#   experiments/benches/xor_speed.sh [ROUNDS] [NETS_PER_ROUND]
+#
+# Needs: python3 with the packages in experiments/benches/requirements.txt.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-5}
+nets=${2:-10}
+export RAYON_NUM_THREADS=2 OMP_NUM_THREADS=2
+cargo build --release -q -p experiments --bin xor
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+burn=() torch=()
+for r in $(seq 1 "$rounds"); do
+  ./target/release/xor --preset seed --seeds "$nets" --seed $((r * 1000)) \
+    --artifact-dir "$tmp/burn" >/dev/null
+  b=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['metrics']['seconds_per_net'])" "$tmp/burn/summary.json")
+  t=$(python3 experiments/benches/xor_pytorch.py --seeds "$nets" --first-seed $((r * 1000)) --threads 2 |
+      python3 -c "import json,sys; print(json.load(sys.stdin)['seconds_per_net'])")
+  printf 'round %d: burn %.3f s/net  pytorch %.3f s/net\n' "$r" "$b" "$t"
+  burn+=("$b") torch+=("$t")
+done
+python3 - "${burn[*]}" "${torch[*]}" <<'PY'
+import statistics, sys
+b = statistics.median(map(float, sys.argv[1].split()))
+t = statistics.median(map(float, sys.argv[2].split()))
+print(f"median seconds per 5,000-step net: burn {b:.3f}, pytorch {t:.3f}, burn/pytorch = {b / t:.2f}")
+PY
