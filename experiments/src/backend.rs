@@ -7,7 +7,7 @@
 //! When both features are on, wgpu wins: `--features wgpu` needs no
 //! `--no-default-features`.
 
-use burn::backend::Autodiff;
+use burn::{backend::Autodiff, tensor::backend::Backend};
 use serde::Serialize;
 
 /// The backend that runs inference and validation.
@@ -43,7 +43,7 @@ pub fn device() -> Device {
 pub struct BackendInfo {
     /// `ndarray` or `wgpu`.
     pub name: String,
-    /// The device, as burn describes it.
+    /// The device and burn's name for the backend on it, e.g. `Cpu (ndarray)`.
     pub device: String,
 }
 
@@ -51,6 +51,6 @@ pub struct BackendInfo {
 pub fn describe(device: &Device) -> BackendInfo {
     BackendInfo {
         name: BACKEND_NAME.to_string(),
-        device: format!("{device:?}"),
+        device: format!("{device:?} ({})", InferenceBackend::name(device)),
     }
 }

@@ -14,7 +14,7 @@ use burn::{
     module::AutodiffModule,
     optim::{AdamConfig, GradientsParams, Optimizer},
     tensor::{
-        Tensor, TensorData,
+        ElementConversion, Tensor, TensorData,
         backend::{AutodiffBackend, Backend},
     },
     train::{Learner, SupervisedTraining, metric::LossMetric},
@@ -240,7 +240,7 @@ impl TrainArgs {
             .steps_per_epoch
             .unwrap_or(config.steps_per_epoch)
             .min(config.steps);
-        if config.steps % config.steps_per_epoch != 0 {
+        if !config.steps.is_multiple_of(config.steps_per_epoch) {
             anyhow::bail!(
                 "--steps ({}) must be a multiple of --steps-per-epoch ({})",
                 config.steps,
@@ -312,20 +312,7 @@ pub fn evaluate<B: Backend>(
     TableEval {
         outputs,
         accuracy: correct as f64 / TABLE_ROWS as f64,
-        final_loss: out.loss.into_scalar_f64(),
-    }
-}
-
-trait ScalarF64 {
-    fn into_scalar_f64(self) -> f64;
-}
-
-impl<B: Backend> ScalarF64 for Tensor<B, 1> {
-    fn into_scalar_f64(self) -> f64 {
-        self.into_data()
-            .convert::<f64>()
-            .to_vec::<f64>()
-            .expect("f64 data")[0]
+        final_loss: out.loss.into_scalar().elem(),
     }
 }
 

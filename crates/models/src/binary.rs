@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use burn::{
     backend::Flex,
-    tensor::{Tensor, Transaction, backend::Backend},
+    tensor::{ElementConversion, Tensor, Transaction, backend::Backend},
     train::{
         ItemLazy,
         metric::{
@@ -103,19 +103,8 @@ pub fn binary_accuracy<B: Backend>(probabilities: Tensor<B, 2>, targets: Tensor<
     }
     let predicted = probabilities.greater_equal_elem(0.5);
     let actual = targets.greater_equal_elem(0.5);
-    let correct: f64 = predicted.equal(actual).int().sum().into_scalar_f64();
+    let correct: f64 = predicted.equal(actual).int().sum().into_scalar().elem();
     correct / n as f64
-}
-
-trait IntoScalarF64 {
-    fn into_scalar_f64(self) -> f64;
-}
-
-impl<B: Backend> IntoScalarF64 for Tensor<B, 1, burn::tensor::Int> {
-    fn into_scalar_f64(self) -> f64 {
-        use burn::tensor::ElementConversion;
-        self.into_scalar().elem::<f64>()
-    }
 }
 
 impl<B: Backend> Metric for BinaryAccuracyMetric<B> {

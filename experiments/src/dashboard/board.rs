@@ -156,13 +156,14 @@ impl Board {
             Phase::Train => {
                 if name == "Loss" {
                     self.steps += 1;
-                    if self.steps % self.thin_stride == 0 {
+                    if self.steps.is_multiple_of(self.thin_stride) {
                         self.train_loss.push((self.steps as f64, v));
                     }
                     if self.train_loss.len() > MAX_POINTS {
                         self.thin_stride *= 2;
                         let stride = self.thin_stride;
-                        self.train_loss.retain(|(s, _)| (*s as usize) % stride == 0);
+                        self.train_loss
+                            .retain(|(s, _)| (*s as usize).is_multiple_of(stride));
                     }
                 }
                 self.latest_train.insert(name.clone(), v);
