@@ -110,8 +110,8 @@ impl ArtifactDir {
         Ok(path)
     }
 
-    /// Loads the final model record into `model` (built from the saved config).
-    pub fn load_model<B: Backend, M: Module<B>>(&self, model: M, device: &B::Device) -> Result<M> {
+    /// The final model record's path, or an error naming the directory when there is none.
+    pub fn require_model(&self) -> Result<PathBuf> {
         let path = self.model_path();
         if !path.is_file() {
             bail!(
@@ -120,6 +120,12 @@ impl ArtifactDir {
                 path.display()
             );
         }
+        Ok(path)
+    }
+
+    /// Loads the final model record into `model` (built from the saved config).
+    pub fn load_model<B: Backend, M: Module<B>>(&self, model: M, device: &B::Device) -> Result<M> {
+        let path = self.require_model()?;
         model
             .load_file(self.join(MODEL_STEM), &Recorder::new(), device)
             .with_context(|| format!("cannot load the model from '{}'", path.display()))
