@@ -116,19 +116,43 @@ pub fn heatmap_png(
     Ok(())
 }
 
-/// A line chart of named `(x, y)` series; `log_y` draws y on a log scale.
-pub fn line_chart_png(
-    path: &Path,
-    title: &str,
-    x_desc: &str,
-    y_desc: &str,
-    series: &[(&str, Vec<(f64, f64)>)],
-    log_y: bool,
-) -> Result<()> {
+/// One panel of a line chart: named `(x, y)` series.
+#[derive(Debug, Clone)]
+pub struct Panel<'a> {
+    /// Panel title.
+    pub title: String,
+    /// X axis description.
+    pub x_desc: &'a str,
+    /// Y axis description.
+    pub y_desc: String,
+    /// Named series of points.
+    pub series: Vec<(&'a str, Vec<(f64, f64)>)>,
+    /// Draw y on a log scale (non-positive values are skipped).
+    pub log_y: bool,
+}
+
+/// Line charts side by side, one per panel, in one PNG.
+pub fn line_charts_png(path: &Path, panels: &[Panel]) -> Result<()> {
     ensure_font()?;
-    let points = series.iter().flat_map(|(_, s)| s.iter());
+    let width = 800 * panels.len().max(1) as u32;
+    let root = BitMapBackend::new(path, (width, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_error(path))?;
+    let areas = root.split_evenly((1, panels.len().max(1)));
+    for (panel, area) in panels.iter().zip(&areas) {
+        draw_panel(path, area, panel)?;
+    }
+    root.present().map_err(plot_error(path))?;
+    Ok(())
+}
+
+fn draw_panel(
+    path: &Path,
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    panel: &Panel,
+) -> Result<()> {
+    let log_y = panel.log_y;
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in points {
+    for &(x, y) in panel.series.iter().flat_map(|(_, s)| s.iter()) {
         if y.is_finite() && (!log_y || y > 0.0) {
             x0 = x0.min(x);
             x1 = x1.max(x);
@@ -145,11 +169,9 @@ pub fn line_chart_png(
     if y1 - y0 < 1e-12 {
         y1 = y0 * 1.1 + 1e-12;
     }
-    let root = BitMapBackend::new(path, (800, 500)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_error(path))?;
-    let mut builder = ChartBuilder::on(&root);
+    let mut builder = ChartBuilder::on(area);
     builder
-        .caption(title, ("sans-serif", 22))
+        .caption(&panel.title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70);
@@ -163,11 +185,11 @@ pub fn line_chart_png(
             let mut chart = $chart;
             chart
                 .configure_mesh()
-                .x_desc(x_desc)
-                .y_desc(y_desc)
+                .x_desc(panel.x_desc)
+                .y_desc(panel.y_desc.as_str())
                 .draw()
                 .map_err(plot_error(path))?;
-            for (i, (name, data)) in series.iter().enumerate() {
+            for (i, (name, data)) in panel.series.iter().enumerate() {
                 let color = colors[i % colors.len()];
                 let data = data
                     .iter()
@@ -199,6 +221,128 @@ pub fn line_chart_png(
                 .build_cartesian_2d(x0..x1, y0..y1)
                 .map_err(plot_error(path))?
         );
+    }
+    Ok(())
+}
+
+/// A confusion matrix (`rows` = true class, columns = predicted) as a heatmap with
+/// counts; cells are shaded by the share of their row.
+pub fn confusion_matrix_png(
+    path: &Path,
+    title: &str,
+    names: &[&str],
+    counts: &[Vec<u64>],
+) -> Result<()> {
+    ensure_font()?;
+    let n = names.len();
+    let (cell, left, top) = (56i32, 120i32, 60i32);
+    let size = (left + cell * n as i32 + 20, top + cell * n as i32 + 70);
+    let root = BitMapBackend::new(path, (size.0 as u32, size.1 as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_error(path))?;
+    let font = |px| ("sans-serif", px).into_font();
+    root.draw_text(title, &font(22).color(&BLACK), (left, 15))
+        .map_err(plot_error(path))?;
+    for (r, row) in counts.iter().enumerate() {
+        let total = row.iter().sum::<u64>().max(1) as f64;
+        for (c, &count) in row.iter().enumerate() {
+            let share = count as f64 / total;
+            let shade = (255.0 * (1.0 - share)).round() as u8;
+            let color = if r == c {
+                RGBColor(shade, shade, 255)
+            } else {
+                RGBColor(255, shade, shade)
+            };
+            let (x, y) = (left + c as i32 * cell, top + r as i32 * cell);
+            root.draw(&Rectangle::new(
+                [(x, y), (x + cell, y + cell)],
+                color.filled(),
+            ))
+            .map_err(plot_error(path))?;
+            root.draw(&Rectangle::new(
+                [(x, y), (x + cell, y + cell)],
+                RGBColor(200, 200, 200),
+            ))
+            .map_err(plot_error(path))?;
+            let text_color = if share > 0.6 { WHITE } else { BLACK };
+            root.draw_text(
+                &count.to_string(),
+                &font(14).color(&text_color),
+                (x + 6, y + cell / 2 - 7),
+            )
+            .map_err(plot_error(path))?;
+        }
+    }
+    for (i, name) in names.iter().enumerate() {
+        let short: String = name.chars().take(11).collect();
+        root.draw_text(
+            &short,
+            &font(13).color(&BLACK),
+            (8, top + i as i32 * cell + cell / 2 - 6),
+        )
+        .map_err(plot_error(path))?;
+        let short: String = name.chars().take(7).collect();
+        root.draw_text(
+            &short,
+            &font(12).color(&BLACK),
+            (left + i as i32 * cell + 4, top + n as i32 * cell + 8),
+        )
+        .map_err(plot_error(path))?;
+    }
+    let bottom = top + n as i32 * cell + 36;
+    root.draw_text(
+        "rows: true class, columns: predicted class",
+        &font(15).color(&BLACK),
+        (left, bottom),
+    )
+    .map_err(plot_error(path))?;
+    root.present().map_err(plot_error(path))?;
+    Ok(())
+}
+
+/// Grayscale images (`side × side` bytes each, 0 = black) in a grid, each with a caption.
+pub fn image_grid_png(
+    path: &Path,
+    title: &str,
+    side: usize,
+    images: &[(&[u8], String)],
+) -> Result<()> {
+    ensure_font()?;
+    let cols = 6usize;
+    let rows = images.len().div_ceil(cols).max(1);
+    let (scale, caption) = (4i32, 22i32);
+    let tile = (side as i32 * scale + 16, side as i32 * scale + caption + 10);
+    let size = (
+        (tile.0 * cols as i32) as u32,
+        (tile.1 * rows as i32 + 40) as u32,
+    );
+    let root = BitMapBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_error(path))?;
+    let font = |px| ("sans-serif", px).into_font();
+    root.draw_text(title, &font(20).color(&BLACK), (10, 10))
+        .map_err(plot_error(path))?;
+    for (i, (pixels, label)) in images.iter().enumerate() {
+        let (x0, y0) = (
+            (i % cols) as i32 * tile.0 + 8,
+            (i / cols) as i32 * tile.1 + 40,
+        );
+        for (p, &v) in pixels.iter().enumerate() {
+            let (px, py) = (
+                x0 + (p % side) as i32 * scale,
+                y0 + (p / side) as i32 * scale,
+            );
+            let g = 255 - v;
+            root.draw(&Rectangle::new(
+                [(px, py), (px + scale, py + scale)],
+                RGBColor(g, g, g).filled(),
+            ))
+            .map_err(plot_error(path))?;
+        }
+        root.draw_text(
+            label,
+            &font(14).color(&BLACK),
+            (x0, y0 + side as i32 * scale + 4),
+        )
+        .map_err(plot_error(path))?;
     }
     root.present().map_err(plot_error(path))?;
     Ok(())

@@ -15,7 +15,7 @@ use burn::train::{
 
 use crate::{
     artifacts::{ArtifactDir, Recorder},
-    dashboard::ChosenRenderer,
+    dashboard::{ChosenRenderer, EpochRecord, EpochSink},
 };
 
 /// How a training run is wired to its artifact directory and terminal.
@@ -33,22 +33,47 @@ pub struct TrainingSetup {
 
 /// Applies `setup` to `training`: our renderer, a full-precision file checkpointer
 /// every epoch, metric logs with correct epoch numbers after a resume, and the
-/// checkpoint to resume from.
+/// checkpoint to resume from. The returned sink fills with the epochs trained.
 pub fn configure<LC: LearningComponentsTypes + Send + 'static>(
     training: SupervisedTraining<LC>,
     dir: &ArtifactDir,
     setup: &TrainingSetup,
-) -> SupervisedTraining<LC> {
-    let renderer = ChosenRenderer::new(setup.no_tui, setup.title.clone(), training.interrupter());
+) -> (SupervisedTraining<LC>, EpochSink) {
+    let sink = EpochSink::default();
+    let renderer = ChosenRenderer::new(
+        setup.no_tui,
+        setup.title.clone(),
+        training.interrupter(),
+        sink.clone(),
+    );
     let training = training
         .renderer(renderer)
         .with_file_checkpointer(Recorder::new())
         .with_metric_logger(EpochFixLogger::new(dir.path(), setup.resume_from))
         .num_epochs(setup.num_epochs);
-    match setup.resume_from {
+    let training = match setup.resume_from {
         Some(epoch) => training.checkpoint(epoch),
         None => training,
-    }
+    };
+    (training, sink)
+}
+
+/// The epochs a finished launch recorded in `sink`.
+pub fn trained_epochs(sink: &EpochSink) -> Vec<EpochRecord> {
+    sink.lock()
+        .map(|records| records.clone())
+        .unwrap_or_default()
+}
+
+/// Mean seconds of the training passes in `epochs` (validation excluded), if any.
+pub fn mean_train_seconds(epochs: &[EpochRecord]) -> Option<f64> {
+    (!epochs.is_empty()).then(|| {
+        epochs
+            .iter()
+            .map(|e| e.train_duration.as_secs_f64())
+            .sum::<f64>()
+            / epochs.len() as f64
+    })
 }
 
 /// The newest epoch whose model, optimizer and scheduler checkpoints are all present

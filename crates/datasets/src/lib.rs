@@ -5,6 +5,8 @@
 //! crates never depend on each other: see [`TabularBatch`].
 
 pub mod gates;
+pub mod idx;
+pub mod mnist;
 
 use burn::tensor::Tensor;
 

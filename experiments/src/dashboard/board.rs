@@ -2,6 +2,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -32,7 +33,12 @@ pub struct EpochRecord {
     pub valid: BTreeMap<String, f64>,
     /// Wall time of the epoch (training and validation).
     pub duration: Duration,
+    /// Wall time of the training pass alone (until validation started).
+    pub train_duration: Duration,
 }
+
+/// Where renderers put each finished epoch, for the experiment to read after training.
+pub type EpochSink = Arc<Mutex<Vec<EpochRecord>>>;
 
 impl EpochRecord {
     /// One line: `epoch 3/10  train Loss 0.0123 Accuracy 100.00  valid ...  (0.21 s)`.
@@ -110,6 +116,8 @@ pub struct Board {
     /// When the renderer started.
     pub started: Instant,
     thin_stride: usize,
+    train_duration: Option<Duration>,
+    sink: Option<EpochSink>,
 }
 
 /// Most points the loss curve keeps; older points are thinned out evenly.
@@ -132,11 +140,21 @@ impl Default for Board {
             train_loss: Vec::new(),
             started: Instant::now(),
             thin_stride: 1,
+            train_duration: None,
+            sink: None,
         }
     }
 }
 
 impl Board {
+    /// A board that also pushes every finished epoch into `sink`.
+    pub fn with_sink(sink: EpochSink) -> Self {
+        Self {
+            sink: Some(sink),
+            ..Self::default()
+        }
+    }
+
     /// Remembers a metric's display name.
     pub fn register(&mut self, definition: &MetricDefinition) {
         self.names
@@ -175,6 +193,9 @@ impl Board {
 
     /// Records progress; returns the previous epoch's record when a new epoch starts.
     pub fn progress(&mut self, phase: Phase, item: &TrainingProgress) -> Option<EpochRecord> {
+        if phase == Phase::Valid && self.train_duration.is_none() {
+            self.train_duration = Some(self.epoch_started.elapsed());
+        }
         self.phase = phase;
         if let Some(p) = &item.progress {
             self.items = (p.items_processed, p.items_total);
@@ -207,8 +228,17 @@ impl Board {
             train: means(&mut self.train),
             valid: means(&mut self.valid),
             duration: self.epoch_started.elapsed(),
+            train_duration: self
+                .train_duration
+                .take()
+                .unwrap_or_else(|| self.epoch_started.elapsed()),
         };
         self.history.push(record.clone());
+        if let Some(sink) = &self.sink
+            && let Ok(mut records) = sink.lock()
+        {
+            records.push(record.clone());
+        }
         Some(record)
     }
 

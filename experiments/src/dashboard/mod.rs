@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 
 use burn::train::{Interrupter, renderer::MetricsRenderer};
 
-pub use board::{Board, EpochRecord, Phase};
+pub use board::{Board, EpochRecord, EpochSink, Phase};
 pub use plain::EpochLogRenderer;
 pub use tui::TuiRenderer;
 
@@ -16,23 +16,28 @@ pub use tui::TuiRenderer;
 ///
 /// Falls back to the plain log (with a note on stderr) when the terminal cannot be
 /// taken over, e.g. a pty without a controlling terminal.
-fn choose(no_tui: bool, title: String, interrupter: Interrupter) -> Box<dyn MetricsRenderer> {
+fn choose(
+    no_tui: bool,
+    title: String,
+    interrupter: Interrupter,
+    sink: EpochSink,
+) -> Box<dyn MetricsRenderer> {
     if !no_tui && std::io::stdout().is_terminal() {
-        match TuiRenderer::start(title, interrupter) {
+        match TuiRenderer::start(title, interrupter, sink.clone()) {
             Ok(tui) => return Box::new(tui),
             Err(err) => eprintln!("note: no dashboard ({err}); printing one line per epoch"),
         }
     }
-    Box::new(EpochLogRenderer::new())
+    Box::new(EpochLogRenderer::with_sink(sink))
 }
 
 /// The renderer [`choose`] picked, as one concrete type for `SupervisedTraining::renderer`.
 pub struct ChosenRenderer(Box<dyn MetricsRenderer>);
 
 impl ChosenRenderer {
-    /// See [`choose`].
-    pub fn new(no_tui: bool, title: String, interrupter: Interrupter) -> Self {
-        Self(choose(no_tui, title, interrupter))
+    /// See [`choose`]; every finished epoch is also pushed into `sink`.
+    pub fn new(no_tui: bool, title: String, interrupter: Interrupter, sink: EpochSink) -> Self {
+        Self(choose(no_tui, title, interrupter, sink))
     }
 }
 

@@ -9,7 +9,7 @@ use burn::train::{
     },
 };
 
-use super::board::{Board, Phase};
+use super::board::{Board, EpochSink, Phase};
 
 /// Prints `epoch N/M  train: ...  |  valid: ...  (s)` once per epoch, never waits for input.
 #[derive(Debug, Default)]
@@ -21,6 +21,13 @@ impl EpochLogRenderer {
     /// A renderer with nothing seen yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A renderer that also pushes every finished epoch into `sink`.
+    pub fn with_sink(sink: EpochSink) -> Self {
+        Self {
+            board: Board::with_sink(sink),
+        }
     }
 }
 

@@ -34,7 +34,7 @@ use ratatui::{
     widgets::{Axis, Block, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table},
 };
 
-use super::board::{Board, Phase, format_value};
+use super::board::{Board, EpochSink, Phase, format_value};
 
 /// Redraws at most this often.
 const FRAME: Duration = Duration::from_millis(100);
@@ -57,12 +57,12 @@ impl TuiRenderer {
     ///
     /// Fails when stdout is not a usable terminal; the caller then falls back to the
     /// plain log.
-    pub fn start(title: String, interrupter: Interrupter) -> io::Result<Self> {
+    pub fn start(title: String, interrupter: Interrupter, sink: EpochSink) -> io::Result<Self> {
         let terminal = ratatui::try_init().inspect_err(|_| ratatui::restore())?;
         let (sender, receiver) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("zoo-dashboard".into())
-            .spawn(move || run(terminal, receiver, title, interrupter))?;
+            .spawn(move || run(terminal, receiver, title, interrupter, sink))?;
         Ok(Self {
             sender,
             handle: Some(handle),
@@ -92,8 +92,9 @@ fn run(
     receiver: Receiver<Message>,
     title: String,
     interrupter: Interrupter,
+    sink: EpochSink,
 ) -> Board {
-    let mut board = Board::default();
+    let mut board = Board::with_sink(sink);
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
     let mut ended = false;

@@ -10,6 +10,8 @@ struct TrainMetrics {
     epochs: usize,
     steps: usize,
     resumed_from_epoch: Option<usize>,
+    /// Mean wall seconds of the training passes run by this process.
+    seconds_per_epoch: Option<f64>,
     /// Per-epoch mean training and validation loss, read from the metric logs.
     history: Vec<EpochLoss>,
 }
@@ -90,7 +92,8 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         no_tui: args.run.no_tui,
         title: format!("burn zoo · xor ({}) · {}", config.gate, info.name),
     };
-    let result = training::configure(training, &dir, &setup).launch(learner);
+    let (training, sink) = training::configure(training, &dir, &setup);
+    let result = training.launch(learner);
     drop(result.renderer);
     if interrupter.should_stop() {
         println!(
@@ -118,16 +121,18 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             .filter_map(|h| pick(h).map(|v| (h.epoch as f64, v)))
             .collect::<Vec<_>>()
     };
-    plot::line_chart_png(
+    plot::line_charts_png(
         &curves,
-        &format!("{} training", gate.name().to_uppercase()),
-        "epoch",
-        &format!("{} (mean per epoch)", config.model.loss),
-        &[
-            ("train", series(|h| h.train_loss)),
-            ("valid", series(|h| h.valid_loss)),
-        ],
-        true,
+        &[plot::Panel {
+            title: format!("{} training", gate.name().to_uppercase()),
+            x_desc: "epoch",
+            y_desc: format!("{} (mean per epoch)", config.model.loss),
+            series: vec![
+                ("train", series(|h| h.train_loss)),
+                ("valid", series(|h| h.valid_loss)),
+            ],
+            log_y: true,
+        }],
     )?;
     written.push(curves);
     let metrics = TrainMetrics {
@@ -136,6 +141,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         epochs: config.epochs(),
         steps: config.steps,
         resumed_from_epoch: resume_from,
+        seconds_per_epoch: training::mean_train_seconds(&training::trained_epochs(&sink)),
         history,
     };
     let wall = started.elapsed().as_secs_f64();

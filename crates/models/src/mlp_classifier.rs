@@ -1,0 +1,183 @@
+//! A multi-layer perceptron classifier: the TensorFlow MNIST tutorial's network.
+//!
+//! Defaults: 784 inputs (a flattened 28×28 image), one hidden layer of 512 ReLU
+//! units, 10 outputs (logits; softmax lives in the cross-entropy loss), no dropout.
+
+use burn::{
+    config::Config,
+    module::Module,
+    nn::{Dropout, DropoutConfig, Linear, LinearConfig, loss::CrossEntropyLossConfig},
+    tensor::{
+        Int, Tensor,
+        activation::relu,
+        backend::{AutodiffBackend, Backend},
+    },
+    train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep},
+};
+
+/// Why a [`MlpClassifierConfig`] cannot build a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MlpClassifierError {
+    /// A layer would have no units.
+    #[error("{layer} must have at least one unit, got 0")]
+    EmptyLayer {
+        /// Which layer.
+        layer: String,
+    },
+    /// Dropout outside `[0, 1)`.
+    #[error("dropout must be in [0, 1), got {0}")]
+    BadDropout(f64),
+}
+
+/// Configuration of an [`MlpClassifier`].
+#[derive(Config, Debug, PartialEq)]
+pub struct MlpClassifierConfig {
+    /// Input features (784 for a flattened 28×28 image).
+    #[config(default = 784)]
+    pub inputs: usize,
+    /// Hidden layer widths (the seed: one layer of 512; Keras' variant: 32).
+    #[config(default = "vec![512]")]
+    pub hidden: Vec<usize>,
+    /// Number of classes.
+    #[config(default = 10)]
+    pub classes: usize,
+    /// Dropout probability after each hidden activation (0 disables it).
+    #[config(default = 0.0)]
+    pub dropout: f64,
+}
+
+impl MlpClassifierConfig {
+    /// Checks layer widths and the dropout probability.
+    pub fn validate(&self) -> Result<(), MlpClassifierError> {
+        let empty = |layer: String| Err(MlpClassifierError::EmptyLayer { layer });
+        if self.inputs == 0 {
+            return empty("the input".into());
+        }
+        if let Some(i) = self.hidden.iter().position(|&w| w == 0) {
+            return empty(format!("hidden layer {}", i + 1));
+        }
+        if self.classes == 0 {
+            return empty("the output".into());
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(MlpClassifierError::BadDropout(self.dropout));
+        }
+        Ok(())
+    }
+
+    /// Builds the model on `device` (seed the backend first for reproducible weights).
+    pub fn init<B: Backend>(
+        &self,
+        device: &B::Device,
+    ) -> Result<MlpClassifier<B>, MlpClassifierError> {
+        self.validate()?;
+        let mut widths = vec![self.inputs];
+        widths.extend(&self.hidden);
+        let hidden = widths
+            .windows(2)
+            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+            .collect();
+        let last = *widths.last().expect("widths starts with the input");
+        Ok(MlpClassifier {
+            hidden,
+            output: LinearConfig::new(last, self.classes).init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
+        })
+    }
+}
+
+/// A ReLU multi-layer perceptron that outputs class logits.
+///
+/// # Shapes
+/// - input: `[batch_size, inputs]`
+/// - logits: `[batch_size, classes]`
+#[derive(Module, Debug)]
+pub struct MlpClassifier<B: Backend> {
+    hidden: Vec<Linear<B>>,
+    output: Linear<B>,
+    dropout: Dropout,
+}
+
+impl<B: Backend> MlpClassifier<B> {
+    /// Class logits.
+    pub fn forward(&self, input: Tensor<B, 2>) -> Tensor<B, 2> {
+        let x = self.hidden.iter().fold(input, |x, layer| {
+            self.dropout.forward(relu(layer.forward(x)))
+        });
+        self.output.forward(x)
+    }
+
+    /// Forward pass plus the mean cross-entropy against `targets` (class indices).
+    pub fn forward_classification(
+        &self,
+        images: Tensor<B, 2>,
+        targets: Tensor<B, 1, Int>,
+    ) -> ClassificationOutput<B> {
+        let logits = self.forward(images);
+        let loss = cross_entropy(logits.clone(), targets.clone());
+        ClassificationOutput::new(loss, logits, targets)
+    }
+}
+
+/// Mean cross-entropy of softmax(`logits`) against class indices `targets`, shape `[1]`.
+pub fn cross_entropy<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> Tensor<B, 1> {
+    CrossEntropyLossConfig::new()
+        .init(&logits.device())
+        .forward(logits, targets)
+}
+
+impl<B: AutodiffBackend> TrainStep for MlpClassifier<B> {
+    type Input = (Tensor<B, 2>, Tensor<B, 1, Int>);
+    type Output = ClassificationOutput<B>;
+
+    fn step(&self, (images, targets): Self::Input) -> TrainOutput<Self::Output> {
+        let item = self.forward_classification(images, targets);
+        TrainOutput::new(self, item.loss.backward(), item)
+    }
+}
+
+impl<B: Backend> InferenceStep for MlpClassifier<B> {
+    type Input = (Tensor<B, 2>, Tensor<B, 1, Int>);
+    type Output = ClassificationOutput<B>;
+
+    fn step(&self, (images, targets): Self::Input) -> Self::Output {
+        self.forward_classification(images, targets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+
+    #[test]
+    fn shapes_and_validation() {
+        let device = Default::default();
+        let model = MlpClassifierConfig::new()
+            .with_hidden(vec![16, 8])
+            .init::<NdArray>(&device)
+            .unwrap();
+        let logits = model.forward(Tensor::zeros([3, 784], &device));
+        assert_eq!(logits.dims(), [3, 10]);
+        assert!(
+            MlpClassifierConfig::new()
+                .with_hidden(vec![0])
+                .validate()
+                .is_err()
+        );
+        assert_eq!(
+            MlpClassifierConfig::new().with_dropout(1.0).validate(),
+            Err(MlpClassifierError::BadDropout(1.0))
+        );
+    }
+
+    #[test]
+    fn cross_entropy_matches_a_hand_computed_value() {
+        let device = Default::default();
+        // Uniform logits over 10 classes: loss = ln 10 whatever the target.
+        let logits = Tensor::<NdArray, 2>::zeros([2, 10], &device);
+        let targets = Tensor::<NdArray, 1, Int>::from_data([3, 7], &device);
+        let loss: f32 = cross_entropy(logits, targets).into_scalar();
+        assert!((loss - 10f32.ln()).abs() < 1e-6, "{loss}");
+    }
+}
