@@ -132,6 +132,15 @@ impl ArtifactDir {
     }
 }
 
+/// Paths as one comma-separated line, for "wrote ..." messages.
+pub fn list_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The public shape of `summary.json`.
 #[derive(Debug, Serialize)]
 pub struct Summary<C: Serialize, M: Serialize> {

@@ -2,10 +2,12 @@
 //!
 //! - default (`ndarray`): `Autodiff<NdArray>` on the CPU;
 //! - `--features wgpu`: `Autodiff<Wgpu>` on the default wgpu device (a GPU, or Mesa's
-//!   lavapipe software Vulkan device on machines without one).
+//!   lavapipe software Vulkan device on machines without one);
+//! - `--features flex`: `Autodiff<Flex>`, burn's own pure-Rust CPU backend;
+//! - `--features blas`: ndarray with its matrix products through the system OpenBLAS.
 //!
-//! When both features are on, wgpu wins: `--features wgpu` needs no
-//! `--no-default-features`.
+//! When several are on, wgpu wins over flex, and flex over ndarray: `--features wgpu`
+//! needs no `--no-default-features`.
 
 use burn::{backend::Autodiff, tensor::backend::Backend};
 use serde::Serialize;
@@ -14,11 +16,14 @@ use serde::Serialize;
 #[cfg(feature = "wgpu")]
 pub type InferenceBackend = burn::backend::Wgpu;
 /// The backend that runs inference and validation.
-#[cfg(all(feature = "ndarray", not(feature = "wgpu")))]
+#[cfg(all(feature = "flex", not(feature = "wgpu")))]
+pub type InferenceBackend = burn::backend::Flex;
+/// The backend that runs inference and validation.
+#[cfg(all(feature = "ndarray", not(any(feature = "wgpu", feature = "flex"))))]
 pub type InferenceBackend = burn::backend::NdArray;
 
-#[cfg(not(any(feature = "ndarray", feature = "wgpu")))]
-compile_error!("enable a backend feature: `ndarray` (the default) or `wgpu`");
+#[cfg(not(any(feature = "ndarray", feature = "wgpu", feature = "flex")))]
+compile_error!("enable a backend feature: `ndarray` (the default), `flex` or `wgpu`");
 
 /// The backend that trains: [`InferenceBackend`] with automatic differentiation.
 pub type TrainBackend = Autodiff<InferenceBackend>;
@@ -29,6 +34,10 @@ pub type Device = burn::tensor::Device<InferenceBackend>;
 /// Short name of the compiled-in backend, as recorded in artifacts.
 pub const BACKEND_NAME: &str = if cfg!(feature = "wgpu") {
     "wgpu"
+} else if cfg!(feature = "flex") {
+    "flex"
+} else if cfg!(feature = "blas") {
+    "ndarray+openblas"
 } else {
     "ndarray"
 };

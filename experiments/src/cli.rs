@@ -52,6 +52,15 @@ pub fn positive_usize_list(s: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// Hidden layer widths as given on the command line (`8` or `16,8`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerWidths(pub Vec<usize>);
+
+/// Parses [`LayerWidths`] (clap value parser).
+pub fn layer_widths(s: &str) -> Result<LayerWidths, String> {
+    positive_usize_list(s).map(LayerWidths)
+}
+
 /// Parses a strictly positive, finite number such as a learning rate.
 pub fn positive_f64(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {

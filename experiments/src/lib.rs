@@ -7,7 +7,9 @@ pub mod artifacts;
 pub mod backend;
 pub mod cli;
 pub mod dashboard;
+pub mod mnist;
 pub mod plot;
+pub mod resources;
 pub mod training;
 pub mod xor;
 

@@ -3,7 +3,7 @@
 
 use std::{collections::HashSet, fs, path::Path};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use burn::train::{
     LearningComponentsTypes, SupervisedTraining,
     logger::{FileMetricLogger, MetricLogger},
@@ -12,9 +12,11 @@ use burn::train::{
         store::{EpochSummary, MetricsUpdate, Split},
     },
 };
+use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    artifacts::{ArtifactDir, Recorder},
+    artifacts::{ArtifactDir, CONFIG_FILE, Recorder},
+    cli::RunArgs,
     dashboard::{ChosenRenderer, EpochRecord, EpochSink},
 };
 
@@ -73,6 +75,58 @@ pub fn mean_train_seconds(epochs: &[EpochRecord]) -> Option<f64> {
             .map(|e| e.train_duration.as_secs_f64())
             .sum::<f64>()
             / epochs.len() as f64
+    })
+}
+
+/// A run's directory and configuration, fresh or resumed.
+#[derive(Debug)]
+pub struct PreparedRun<C> {
+    /// The artifact directory.
+    pub dir: ArtifactDir,
+    /// The configuration: `fresh()`'s, or the one saved in the directory when resuming.
+    pub config: C,
+    /// The checkpoint epoch to resume from.
+    pub resume_from: Option<usize>,
+}
+
+/// Prepares the artifact directory of `experiment`'s run.
+///
+/// With `--resume`: opens the directory, reads its `config.json` and finds the newest
+/// complete checkpoint (`epochs_of(config)` says how many epochs the run has).
+/// Otherwise: builds the configuration with `fresh` (which validates the flags), creates
+/// the directory, clears the checkpoints and metric logs of an earlier run there, and
+/// writes `config.json`.
+pub fn prepare_run<C: Serialize + DeserializeOwned>(
+    run: &RunArgs,
+    experiment: &str,
+    fresh: impl FnOnce() -> Result<C>,
+    epochs_of: impl Fn(&C) -> usize,
+) -> Result<PreparedRun<C>> {
+    let path = run.artifact_dir(experiment);
+    if run.resume {
+        let dir = ArtifactDir::open(&path)?;
+        let config: C = dir.read_json(CONFIG_FILE)?;
+        let epoch = resume_epoch(&dir, epochs_of(&config))?;
+        return Ok(PreparedRun {
+            dir,
+            config,
+            resume_from: Some(epoch),
+        });
+    }
+    let config = fresh()?;
+    let dir = ArtifactDir::create(&path)?;
+    for stale in ["checkpoint", "train", "valid"] {
+        let path = dir.join(stale);
+        if path.exists() {
+            fs::remove_dir_all(&path)
+                .with_context(|| format!("cannot clear '{}'", path.display()))?;
+        }
+    }
+    dir.write_json(CONFIG_FILE, &config)?;
+    Ok(PreparedRun {
+        dir,
+        config,
+        resume_from: None,
     })
 }
 

@@ -27,9 +27,9 @@ use models::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, Summary},
+    artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, Summary, list_paths},
     backend::{self, BackendInfo, Device, InferenceBackend, TrainBackend},
-    cli::{RunArgs, positive_f64, positive_usize, positive_usize_list},
+    cli::{LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
     plot,
     training::{self, TrainingSetup},
 };
@@ -111,14 +111,6 @@ impl Preset {
     }
 }
 
-/// Hidden layer widths as given on the command line (`8` or `16,8`).
-#[derive(Debug, Clone)]
-struct Widths(Vec<usize>);
-
-fn parse_widths(s: &str) -> Result<Widths, String> {
-    positive_usize_list(s).map(Widths)
-}
-
 #[derive(Debug, Args)]
 struct TrainArgs {
     /// Starting configuration; the flags below override its values.
@@ -128,8 +120,8 @@ struct TrainArgs {
     #[arg(long)]
     gate: Option<LogicGate>,
     /// Hidden layer widths, comma-separated [zoo: 8; seed: 2].
-    #[arg(long, value_name = "W[,W...]", value_parser = parse_widths)]
-    hidden: Option<Widths>,
+    #[arg(long, value_name = "W[,W...]", value_parser = layer_widths)]
+    hidden: Option<LayerWidths>,
     /// Hidden activation: sigmoid, tanh or relu [zoo: tanh; seed: sigmoid].
     #[arg(long)]
     activation: Option<Activation>,
@@ -227,7 +219,7 @@ impl TrainArgs {
         let gate = self.gate.unwrap_or(LogicGate::Xnor);
         let mut config = XorConfig::from_preset(self.preset, gate, self.run.seed);
         let model = &mut config.model;
-        if let Some(Widths(w)) = &self.hidden {
+        if let Some(LayerWidths(w)) = &self.hidden {
             model.hidden = w.clone();
         }
         if let Some(a) = self.activation {
@@ -279,13 +271,4 @@ fn announce(info: &BackendInfo, config: &XorConfig) {
         "backend {} ({}), seed {}",
         info.name, info.device, config.seed
     );
-}
-
-/// Paths as one comma-separated line.
-fn list_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -42,25 +42,11 @@ fn history(dir: &ArtifactDir) -> Vec<EpochLoss> {
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let started = Instant::now();
-    let dir_path = args.run.artifact_dir(NAME);
-    let (dir, config, resume_from) = if args.run.resume {
-        let dir = ArtifactDir::open(&dir_path)?;
-        let config: XorConfig = dir.read_json(CONFIG_FILE)?;
-        let epoch = training::resume_epoch(&dir, config.epochs())?;
-        (dir, config, Some(epoch))
-    } else {
-        let config = args.resolve()?;
-        let dir = ArtifactDir::create(&dir_path)?;
-        for stale in ["checkpoint", "train", "valid"] {
-            let path = dir.join(stale);
-            if path.exists() {
-                std::fs::remove_dir_all(&path)
-                    .with_context(|| format!("cannot clear '{}'", path.display()))?;
-            }
-        }
-        dir.write_json(CONFIG_FILE, &config)?;
-        (dir, config, None)
-    };
+    let training::PreparedRun {
+        dir,
+        config,
+        resume_from,
+    } = training::prepare_run(&args.run, NAME, || args.resolve(), XorConfig::epochs)?;
     let gate = config.gate()?;
     let device = backend::device();
     let info = backend::describe(&device);

@@ -1,0 +1,245 @@
+//! End-to-end tests of the `mnist` binary on a subset of the real data (from
+//! `$MNIST_DIR`, else `../shared/data/mnist` beside the checkout) and on broken inputs.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{assert_clean_failure, json, run, text};
+
+const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
+
+/// The real MNIST files; the test fails (does not skip) when they are missing.
+fn data_dir() -> String {
+    let dir = std::env::var_os("MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist")
+        });
+    assert!(
+        dir.join("train-images-idx3-ubyte.gz").is_file()
+            || dir.join("train-images-idx3-ubyte").is_file(),
+        "MNIST files not found in '{}': set MNIST_DIR",
+        dir.display()
+    );
+    dir.to_str().unwrap().to_string()
+}
+
+#[test]
+fn subset_run_reaches_a_sensible_accuracy_and_predicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let dir_s = dir.to_str().unwrap();
+    let data = data_dir();
+    let out = run(
+        MNIST,
+        &[
+            "--data-dir",
+            &data,
+            "--train-limit",
+            "2000",
+            "--epochs",
+            "1",
+            "--artifact-dir",
+            dir_s,
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("confusion matrix"), "{all}");
+
+    let summary = json(&dir.join("summary.json"));
+    let m = &summary["metrics"];
+    let accuracy = m["test_accuracy"].as_f64().unwrap();
+    assert!(
+        accuracy > 0.75,
+        "2,000 images, 1 epoch: test accuracy {accuracy}"
+    );
+    assert!(m["test_loss"].as_f64().unwrap() < 1.0, "{m}");
+    assert_eq!(m["epochs"], 1);
+    assert!(m["seconds_per_epoch"].as_f64().unwrap() > 0.0);
+    let confusion = m["confusion_matrix"].as_array().unwrap();
+    assert_eq!(confusion.len(), 10);
+    let total: u64 = confusion
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 10_000);
+    for file in [
+        "model.mpk",
+        "confusion_matrix.png",
+        "training_curves.png",
+        "misclassified.png",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+
+    // Predict test images by index: the printed class is one of the digits.
+    let out = run(
+        MNIST,
+        &[
+            "predict",
+            "--artifact-dir",
+            dir_s,
+            "--data-dir",
+            &data,
+            "--index",
+            "0",
+            "1",
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("test image 0: 7 with probability"),
+        "test image 0 is a 7:\n{all}"
+    );
+    assert!(all.contains("(label: 7)"), "{all}");
+
+    // A 28x28 PNG: a vertical bar, dark on light (inverted before classification).
+    let png = tmp.path().join("one.png");
+    let bar = image::GrayImage::from_fn(28, 28, |x, _| {
+        image::Luma([if (12..16).contains(&x) { 0 } else { 255 }])
+    });
+    bar.save(&png).unwrap();
+    let out = run(
+        MNIST,
+        &[
+            "predict",
+            "--artifact-dir",
+            dir_s,
+            "--image",
+            png.to_str().unwrap(),
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("(inverted)") && all.contains("with probability"),
+        "{all}"
+    );
+
+    // Not 28x28: a clear error naming the file and its size.
+    let big = tmp.path().join("big.png");
+    image::GrayImage::new(32, 20).save(&big).unwrap();
+    let out = run(
+        MNIST,
+        &[
+            "predict",
+            "--artifact-dir",
+            dir_s,
+            "--image",
+            big.to_str().unwrap(),
+        ],
+    );
+    assert_clean_failure(&out, "big.png' is 32x20 pixels; expected a 28x28");
+}
+
+#[test]
+fn a_missing_data_dir_is_named() {
+    let out = run(
+        MNIST,
+        &["--data-dir", "/nonexistent/mnist", "--epochs", "1"],
+    );
+    assert_clean_failure(&out, "--data-dir '/nonexistent/mnist' lacks mnist file(s)");
+}
+
+#[test]
+fn corrupt_idx_files_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let header = |magic: [u8; 4], dims: &[u32]| {
+        let mut b = magic.to_vec();
+        for d in dims {
+            b.extend(d.to_be_bytes());
+        }
+        b
+    };
+    // Labels claim 60,000 items but hold none; the images file is truncated too.
+    std::fs::write(
+        dir.join("train-labels-idx1-ubyte"),
+        header([0, 0, 8, 1], &[60_000]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("train-images-idx3-ubyte"),
+        header([0, 0, 8, 3], &[60_000, 28, 28]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("t10k-labels-idx1-ubyte"),
+        header([0, 0, 8, 1], &[0]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("t10k-images-idx3-ubyte"),
+        b"not an idx file at all",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let art = dir.join("art");
+    let out = run(
+        MNIST,
+        &["--data-dir", d, "--artifact-dir", art.to_str().unwrap()],
+    );
+    assert_clean_failure(
+        &out,
+        "train-images-idx3-ubyte': truncated: the header claims 47040000 data bytes",
+    );
+
+    // Wrong magic in the images file.
+    std::fs::write(
+        dir.join("train-images-idx3-ubyte"),
+        b"PK\x03\x04 a zip file",
+    )
+    .unwrap();
+    let out = run(
+        MNIST,
+        &["--data-dir", d, "--artifact-dir", art.to_str().unwrap()],
+    );
+    assert_clean_failure(&out, "wrong magic number 0x504b0304: not an IDX file");
+}
+
+#[test]
+fn predict_without_a_model_or_inputs_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().to_str().unwrap();
+    let out = run(MNIST, &["predict", "--artifact-dir", d, "--index", "0"]);
+    assert_clean_failure(&out, "no trained model in");
+    assert_clean_failure(&out, d);
+    let out = run(MNIST, &["predict", "--artifact-dir", d]);
+    assert_clean_failure(&out, "nothing to classify");
+}
+
+#[test]
+fn bad_hyper_parameters_are_rejected() {
+    assert_clean_failure(
+        &run(MNIST, &["--lr", "-1"]),
+        "must be a positive number, got -1",
+    );
+    assert_clean_failure(
+        &run(MNIST, &["--dropout", "1.5"]),
+        "must be in [0, 1), got 1.5",
+    );
+    assert_clean_failure(
+        &run(MNIST, &["--dataset", "cifar"]),
+        "unknown data set 'cifar'",
+    );
+    assert_clean_failure(&run(MNIST, &["--hidden", "512,0"]), "got 0");
+    let out = run(
+        MNIST,
+        &[
+            "--data-dir",
+            &data_dir(),
+            "--valid-size",
+            "60000",
+            "--epochs",
+            "1",
+        ],
+    );
+    assert_clean_failure(
+        &out,
+        "--valid-size (60000) must be smaller than the 60000 training images",
+    );
+}
