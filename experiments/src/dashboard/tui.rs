@@ -205,7 +205,7 @@ fn draw(frame: &mut Frame, board: &Board, title: &str, stopping: bool) {
     );
 
     let [metrics, chart] =
-        Layout::horizontal([Constraint::Length(44), Constraint::Min(20)]).areas(body);
+        Layout::horizontal([Constraint::Length(48), Constraint::Min(20)]).areas(body);
     draw_metrics(frame, board, metrics);
     draw_loss_chart(frame, board, chart);
 
@@ -259,7 +259,7 @@ fn draw_metrics(frame: &mut Frame, board: &Board, area: Rect) {
         ])
     });
     let widths = [
-        Constraint::Length(10),
+        Constraint::Length(14),
         Constraint::Length(10),
         Constraint::Length(10),
         Constraint::Length(10),
