@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Output, Stdio},
 };
 
@@ -57,4 +57,21 @@ pub fn assert_clean_failure(out: &Output, needle: &str) {
         "panic instead of an error:\n{all}"
     );
     assert!(!all.contains("RUST_BACKTRACE"), "backtrace hint in:\n{all}");
+}
+
+/// The real MNIST files: `$MNIST_DIR`, else `../shared/data/mnist` beside the checkout.
+/// Fails (does not skip) when they are missing.
+pub fn mnist_data_dir() -> String {
+    let dir = std::env::var_os("MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist")
+        });
+    assert!(
+        dir.join("train-images-idx3-ubyte.gz").is_file()
+            || dir.join("train-images-idx3-ubyte").is_file(),
+        "MNIST files not found in '{}': set MNIST_DIR",
+        dir.display()
+    );
+    dir.to_str().expect("a UTF-8 path").to_string()
 }

@@ -3,34 +3,16 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{assert_clean_failure, json, run, text};
+use common::{assert_clean_failure, json, mnist_data_dir, run, text};
 
 const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
-
-/// The real MNIST files; the test fails (does not skip) when they are missing.
-fn data_dir() -> String {
-    let dir = std::env::var_os("MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist")
-        });
-    assert!(
-        dir.join("train-images-idx3-ubyte.gz").is_file()
-            || dir.join("train-images-idx3-ubyte").is_file(),
-        "MNIST files not found in '{}': set MNIST_DIR",
-        dir.display()
-    );
-    dir.to_str().unwrap().to_string()
-}
 
 #[test]
 fn subset_run_reaches_a_sensible_accuracy_and_predicts() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let dir_s = dir.to_str().unwrap();
-    let data = data_dir();
+    let data = mnist_data_dir();
     let out = run(
         MNIST,
         &[
@@ -231,7 +213,7 @@ fn bad_hyper_parameters_are_rejected() {
         MNIST,
         &[
             "--data-dir",
-            &data_dir(),
+            &mnist_data_dir(),
             "--valid-size",
             "60000",
             "--epochs",

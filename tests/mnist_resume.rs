@@ -4,29 +4,19 @@
 mod common;
 
 use std::{
-    path::PathBuf,
     process::{Command, Stdio},
     thread::sleep,
     time::{Duration, Instant},
 };
 
-use common::{json, run, text};
+use common::{json, mnist_data_dir, run, text};
 
 const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
-
-fn data_dir() -> String {
-    let dir = std::env::var_os("MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist")
-        });
-    dir.to_str().unwrap().to_string()
-}
 
 #[test]
 fn killed_mnist_run_resumes_into_the_same_accuracy_band() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = data_dir();
+    let data = mnist_data_dir();
     let args = |dir: &str| -> Vec<String> {
         [
             "--data-dir",
