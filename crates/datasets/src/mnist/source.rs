@@ -184,10 +184,8 @@ pub fn download_gz(url: &str, dest: &Path, sha256: &str) -> Result<(), MnistErro
         .timeout_connect(Duration::from_secs(15))
         .timeout_read(Duration::from_secs(60))
         .build();
-    let response = agent
-        .get(url)
-        .call()
-        .map_err(|e| fail(format!("{url}: {e}")))?;
+    // ureq's errors already name the URL.
+    let response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
     let total = response
         .header("Content-Length")
         .and_then(|v| v.parse::<u64>().ok());
