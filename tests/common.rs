@@ -6,6 +6,8 @@
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output, Stdio},
+    thread::sleep,
+    time::{Duration, Instant},
 };
 
 /// Runs `bin` with `args`, stdout and stderr captured, stdin closed.
@@ -74,4 +76,41 @@ pub fn mnist_data_dir() -> String {
         dir.display()
     );
     dir.to_str().expect("a UTF-8 path").to_string()
+}
+
+/// Runs `bin` with `args` headless and kills it (SIGKILL, no warning) `grace` after
+/// `file` appears; fails if the run ends first or `file` takes longer than `limit`.
+pub fn kill_after(bin: &str, args: &[&str], file: &Path, grace: Duration, limit: Duration) {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+    let started = Instant::now();
+    while !file.is_file() {
+        assert!(
+            started.elapsed() < limit,
+            "no {} after {limit:?}",
+            file.display()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "run ended before it could be killed"
+        );
+        sleep(Duration::from_millis(10));
+    }
+    sleep(grace);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The checkpoint epoch in a run's "resuming from the epoch-N checkpoint" line.
+pub fn resumed_from(output: &str) -> usize {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix("resuming from the epoch-"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no resume line in:\n{output}"))
 }

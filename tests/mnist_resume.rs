@@ -3,13 +3,9 @@
 
 mod common;
 
-use std::{
-    process::{Command, Stdio},
-    thread::sleep,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
-use common::{json, mnist_data_dir, run, text};
+use common::{json, kill_after, mnist_data_dir, resumed_from, run, text};
 
 const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
 
@@ -47,29 +43,17 @@ fn killed_mnist_run_resumes_into_the_same_accuracy_band() {
         .unwrap();
 
     let dir = tmp.path().join("killed");
-    let mut child = Command::new(MNIST)
-        .args(args(dir.to_str().unwrap()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !dir.join("checkpoint/scheduler-2.mpk").is_file() {
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "no checkpoint after 300 s"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "run ended before it could be killed"
-        );
-        sleep(Duration::from_millis(10));
-    }
-    // Into epoch 3, then kill without warning.
-    sleep(Duration::from_millis(200));
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // Into epoch 3 (200 ms after epoch 2's checkpoint), then kill without warning.
+    let killed_args = args(dir.to_str().unwrap());
+    let killed_args: Vec<&str> = killed_args.iter().map(String::as_str).collect();
+    let ckpt = dir.join("checkpoint/scheduler-2.mpk");
+    kill_after(
+        MNIST,
+        &killed_args,
+        &ckpt,
+        Duration::from_millis(200),
+        Duration::from_secs(300),
+    );
     assert!(
         !dir.join("summary.json").exists(),
         "the killed run must not have finished"
@@ -87,11 +71,7 @@ fn killed_mnist_run_resumes_into_the_same_accuracy_band() {
     );
     let all = text(&out);
     assert!(out.status.success(), "{all}");
-    let resumed_from: usize = all
-        .lines()
-        .find_map(|l| l.strip_prefix("resuming from the epoch-"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no resume line:\n{all}"));
+    let resumed_from = resumed_from(&all);
     assert!(resumed_from >= 2, "{all}");
     let epochs: Vec<&str> = all.lines().filter(|l| l.starts_with("epoch ")).collect();
     assert_eq!(

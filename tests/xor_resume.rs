@@ -3,13 +3,9 @@
 
 mod common;
 
-use std::{
-    process::{Command, Stdio},
-    thread::sleep,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
-use common::{json, run, text};
+use common::{json, kill_after, resumed_from, run, text};
 
 const XOR: &str = env!("CARGO_BIN_EXE_xor");
 const EPOCHS: usize = 12;
@@ -29,29 +25,9 @@ fn killed_run_resumes_from_its_last_checkpoint() {
         dir_s,
     ];
 
-    let mut child = Command::new(XOR)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     // Kill it once epoch 3's checkpoint exists, well before the end.
-    let ckpt = dir.join("checkpoint");
-    let started = Instant::now();
-    while !(ckpt.join("scheduler-3.mpk").is_file()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no checkpoint after 120 s"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "run ended before it could be killed"
-        );
-        sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let ckpt = dir.join("checkpoint/scheduler-3.mpk");
+    kill_after(XOR, &args, &ckpt, Duration::ZERO, Duration::from_secs(120));
     assert!(
         !dir.join("summary.json").exists(),
         "killed run must not have finished"
@@ -61,11 +37,7 @@ fn killed_run_resumes_from_its_last_checkpoint() {
     let out = run(XOR, &["--resume", "--artifact-dir", dir_s]);
     let all = text(&out);
     assert!(out.status.success(), "{all}");
-    let resumed_from = all
-        .lines()
-        .find_map(|l| l.strip_prefix("resuming from the epoch-"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse::<usize>().ok())
-        .unwrap_or_else(|| panic!("no resume line in:\n{all}"));
+    let resumed_from = resumed_from(&all);
     assert!(resumed_from >= 3, "resumed from epoch {resumed_from}");
 
     // Only the remaining epochs were trained, numbered from resumed_from + 1.

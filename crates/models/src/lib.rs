@@ -9,6 +9,7 @@
 //! builds them), so this crate does not depend on the data crate.
 
 pub mod binary;
+pub mod layers;
 pub mod mlp_classifier;
 pub mod tabular_mlp;
 

@@ -3,6 +3,7 @@
 //! Defaults: 784 inputs (a flattened 28×28 image), one hidden layer of 512 ReLU
 //! units, 10 outputs (logits; softmax lives in the cross-entropy loss), no dropout.
 
+use crate::layers::{EmptyLayer, check_widths};
 use burn::{
     config::Config,
     module::Module,
@@ -19,11 +20,8 @@ use burn::{
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MlpClassifierError {
     /// A layer would have no units.
-    #[error("{layer} must have at least one unit, got 0")]
-    EmptyLayer {
-        /// Which layer.
-        layer: String,
-    },
+    #[error(transparent)]
+    EmptyLayer(#[from] EmptyLayer),
     /// Dropout outside `[0, 1)`.
     #[error("dropout must be in [0, 1), got {0}")]
     BadDropout(f64),
@@ -49,16 +47,7 @@ pub struct MlpClassifierConfig {
 impl MlpClassifierConfig {
     /// Checks layer widths and the dropout probability.
     pub fn validate(&self) -> Result<(), MlpClassifierError> {
-        let empty = |layer: String| Err(MlpClassifierError::EmptyLayer { layer });
-        if self.inputs == 0 {
-            return empty("the input".into());
-        }
-        if let Some(i) = self.hidden.iter().position(|&w| w == 0) {
-            return empty(format!("hidden layer {}", i + 1));
-        }
-        if self.classes == 0 {
-            return empty("the output".into());
-        }
+        check_widths(self.inputs, &self.hidden, self.classes)?;
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(MlpClassifierError::BadDropout(self.dropout));
         }

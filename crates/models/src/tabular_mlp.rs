@@ -20,7 +20,10 @@ use burn::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::binary::BinaryClassificationOutput;
+use crate::{
+    binary::BinaryClassificationOutput,
+    layers::{EmptyLayer, check_widths},
+};
 
 /// Hidden-layer activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,11 +89,8 @@ cli_enum!(Initialization, "initialisation", "glorot" => Initialization::Glorot, 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TabularMlpError {
     /// A layer would have no units.
-    #[error("{layer} must have at least one unit, got 0")]
-    EmptyLayer {
-        /// Which layer: "the input", "hidden layer 2", "the output".
-        layer: String,
-    },
+    #[error(transparent)]
+    EmptyLayer(#[from] EmptyLayer),
 }
 
 /// Configuration of a [`TabularMlp`].
@@ -119,17 +119,7 @@ pub struct TabularMlpConfig {
 impl TabularMlpConfig {
     /// Checks that every layer has at least one unit.
     pub fn validate(&self) -> Result<(), TabularMlpError> {
-        let empty = |layer: String| Err(TabularMlpError::EmptyLayer { layer });
-        if self.inputs == 0 {
-            return empty("the input".into());
-        }
-        if let Some(i) = self.hidden.iter().position(|&w| w == 0) {
-            return empty(format!("hidden layer {}", i + 1));
-        }
-        if self.outputs == 0 {
-            return empty("the output".into());
-        }
-        Ok(())
+        Ok(check_widths(self.inputs, &self.hidden, self.outputs)?)
     }
 
     /// Builds the model on `device` with freshly initialised parameters.
