@@ -8,12 +8,13 @@
 # Needs: tmux, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source experiments/benches/common.sh
 rounds=${1:-3}
 cargo build --release -q -p experiments --bin xor
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; tmux kill-session -t zoo-bench 2>/dev/null || true' EXIT
 args="--steps 20000 --steps-per-epoch 2000"
-wall() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['wall_seconds'])" "$1/summary.json"; }
+wall() { json_field "$1/summary.json" wall_seconds; }
 tui=() plain=()
 for r in $(seq 1 "$rounds"); do
   tmux new-session -d -s zoo-bench -x 160 -y 45 \
@@ -24,9 +25,4 @@ for r in $(seq 1 "$rounds"); do
   printf 'round %d: dashboard %.2f s  plain %.2f s\n' "$r" "$t" "$p"
   tui+=("$t") plain+=("$p")
 done
-python3 - "${tui[*]}" "${plain[*]}" <<'PY'
-import statistics, sys
-t = statistics.median(map(float, sys.argv[1].split()))
-p = statistics.median(map(float, sys.argv[2].split()))
-print(f"median wall seconds: dashboard {t:.2f}, plain {p:.2f}, difference {100 * (t - p) / p:+.1f}%")
-PY
+compare "wall seconds" dashboard "${tui[*]}" plain "${plain[*]}"

@@ -10,6 +10,7 @@
 # $MNIST_DIR (default: ../shared/data/mnist).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source experiments/benches/common.sh
 rounds=${1:-3}
 epochs=${2:-2}
 shift $(( $# > 2 ? 2 : $# )); [ "${1:-}" = "--" ] && shift
@@ -22,15 +23,10 @@ burn=() torch=()
 for r in $(seq 1 "$rounds"); do
   /usr/bin/time -f "%M" -o "$tmp/rss" ./target/release/mnist --data-dir "$data" --epochs "$epochs" \
     --no-tui --artifact-dir "$tmp/burn" > "$tmp/burn.log"
-  b=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['metrics']['seconds_per_epoch'])" "$tmp/burn/summary.json")
+  b=$(json_field "$tmp/burn/summary.json" metrics seconds_per_epoch)
   t=$(python3 experiments/benches/mnist_pytorch.py --data-dir "$data" --epochs "$epochs" --threads 2 |
       python3 -c "import json,sys,statistics; print(statistics.mean(json.load(sys.stdin)['train_seconds']))")
   printf 'round %d: burn %.2f s/epoch (peak RSS %d MiB)  pytorch %.2f s/epoch\n' "$r" "$b" $(( $(cat "$tmp/rss") / 1024 )) "$t"
   burn+=("$b") torch+=("$t")
 done
-python3 - "${burn[*]}" "${torch[*]}" <<'PY'
-import statistics, sys
-b = statistics.median(map(float, sys.argv[1].split()))
-t = statistics.median(map(float, sys.argv[2].split()))
-print(f"median seconds per training epoch: burn {b:.2f}, pytorch {t:.2f}, burn/pytorch = {b / t:.2f}")
-PY
+compare "seconds per training epoch" burn "${burn[*]}" pytorch "${torch[*]}"

@@ -9,6 +9,7 @@
 # Needs: python3 with the packages in experiments/benches/requirements.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source experiments/benches/common.sh
 rounds=${1:-5}
 nets=${2:-10}
 export RAYON_NUM_THREADS=2 OMP_NUM_THREADS=2
@@ -19,15 +20,10 @@ burn=() torch=()
 for r in $(seq 1 "$rounds"); do
   ./target/release/xor --preset seed --seeds "$nets" --seed $((r * 1000)) \
     --artifact-dir "$tmp/burn" >/dev/null
-  b=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['metrics']['seconds_per_net'])" "$tmp/burn/summary.json")
+  b=$(json_field "$tmp/burn/summary.json" metrics seconds_per_net)
   t=$(python3 experiments/benches/xor_pytorch.py --seeds "$nets" --first-seed $((r * 1000)) --threads 2 |
       python3 -c "import json,sys; print(json.load(sys.stdin)['seconds_per_net'])")
   printf 'round %d: burn %.3f s/net  pytorch %.3f s/net\n' "$r" "$b" "$t"
   burn+=("$b") torch+=("$t")
 done
-python3 - "${burn[*]}" "${torch[*]}" <<'PY'
-import statistics, sys
-b = statistics.median(map(float, sys.argv[1].split()))
-t = statistics.median(map(float, sys.argv[2].split()))
-print(f"median seconds per 5,000-step net: burn {b:.3f}, pytorch {t:.3f}, burn/pytorch = {b / t:.2f}")
-PY
+compare "seconds per 5,000-step net" burn "${burn[*]}" pytorch "${torch[*]}"
