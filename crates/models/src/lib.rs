@@ -10,9 +10,11 @@
 
 pub mod binary;
 pub mod layers;
+pub mod linear;
 pub mod mlp_classifier;
 pub mod tabular_mlp;
 
 pub use binary::{BinaryAccuracyMetric, BinaryClassificationOutput};
+pub use linear::{LinearError, LinearModel, LinearModelConfig};
 pub use mlp_classifier::{MlpClassifier, MlpClassifierConfig};
 pub use tabular_mlp::{Activation, Initialization, TabularLoss, TabularMlp, TabularMlpConfig};
