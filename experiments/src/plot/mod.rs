@@ -366,7 +366,7 @@ fn tile_grid_png(
     let caption = 22i32;
     let tile = (side as i32 * scale + 16, side as i32 * scale + caption + 10);
     let size = (
-        (tile.0 * cols as i32).max(420) as u32,
+        (tile.0 * cols as i32).max(660) as u32,
         (tile.1 * rows as i32 + 40) as u32,
     );
     let root = BitMapBackend::new(path, size).into_drawing_area();
