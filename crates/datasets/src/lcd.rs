@@ -237,11 +237,7 @@ mod tests {
             .with_noise(0.1)
             .generate(2_000, 3);
         let clean = LcdConfig::new(5).unwrap().generate(2_000, 3);
-        assert_eq!(
-            noisy.labels(),
-            clean.labels(),
-            "noise has its own stream"
-        );
+        assert_eq!(noisy.labels(), clean.labels(), "noise has its own stream");
         let flipped = noisy
             .pixels()
             .iter()
