@@ -168,11 +168,17 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
 
     let (weights, bias) =
         scaler.to_original(&host(model.weights().flatten(0, 1)), &host(model.bias()));
-    if weights.iter().chain(&bias).any(|v| !v.is_finite()) {
+    let last_loss = history(&dir).last().and_then(|h| h.train_loss);
+    let diverged = last_loss.is_some_and(|l| !l.is_finite());
+    if diverged || weights.iter().chain(&bias).any(|v| !v.is_finite()) {
         bail!(
-            "training diverged (the weights are not finite) with learning rate {}: lower --lr{}",
+            "training diverged (the loss or the weights are not finite) with learning rate {}: lower --lr{}",
             config.learning_rate,
-            if config.standardize { "" } else { ", or drop --no-standardize" }
+            if config.standardize {
+                ""
+            } else {
+                ", or drop --no-standardize"
+            }
         );
     }
     let t = &data.train;
