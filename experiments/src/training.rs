@@ -130,6 +130,16 @@ pub fn prepare_run<C: Serialize + DeserializeOwned>(
     })
 }
 
+/// Prints which checkpoint a resumed run continues from (nothing for a fresh run).
+pub fn announce_resume(dir: &ArtifactDir, resume_from: Option<usize>) {
+    if let Some(epoch) = resume_from {
+        println!(
+            "resuming from the epoch-{epoch} checkpoint in '{}'",
+            dir.path().display()
+        );
+    }
+}
+
 /// The newest epoch whose model, optimizer and scheduler checkpoints are all present
 /// and non-empty in `<dir>/checkpoint`, if any.
 pub fn latest_checkpoint(dir: &Path) -> Option<usize> {

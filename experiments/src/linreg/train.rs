@@ -120,12 +120,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         "data {}; backend {} ({}), seed {}",
         data.source, info.name, info.device, config.seed
     );
-    if let Some(epoch) = resume_from {
-        println!(
-            "resuming from the epoch-{epoch} checkpoint in '{}'",
-            dir.path().display()
-        );
-    }
+    training::announce_resume(&dir, resume_from);
 
     TrainBackend::seed(&device, config.seed);
     let model: LinearModel<TrainBackend> = config.model.init(&device)?;

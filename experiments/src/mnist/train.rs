@@ -151,12 +151,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         info.device,
         config.seed
     );
-    if let Some(epoch) = resume_from {
-        println!(
-            "resuming from the epoch-{epoch} checkpoint in '{}'",
-            dir.path().display()
-        );
-    }
+    training::announce_resume(&dir, resume_from);
 
     TrainBackend::seed(&device, config.seed);
     let model: MlpClassifier<TrainBackend> = config.model.init(&device)?;

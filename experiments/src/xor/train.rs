@@ -51,12 +51,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let device = backend::device();
     let info = backend::describe(&device);
     announce(&info, &config);
-    if let Some(epoch) = resume_from {
-        println!(
-            "resuming from the epoch-{epoch} checkpoint in '{}'",
-            dir.path().display()
-        );
-    }
+    training::announce_resume(&dir, resume_from);
 
     TrainBackend::seed(&device, config.seed);
     let model: TabularMlp<TrainBackend> = config.model.init(&device)?;
