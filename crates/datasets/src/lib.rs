@@ -6,6 +6,7 @@
 
 pub mod gates;
 pub mod idx;
+pub mod margin;
 pub mod mnist;
 
 use burn::tensor::Tensor;
