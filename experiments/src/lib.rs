@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod mnist;
 pub mod plot;
 pub mod resources;
+pub mod svm;
 pub mod training;
 pub mod xor;
 
