@@ -34,6 +34,10 @@ type Batch<B> = (Tensor<B, 2>, Tensor<B, 1, Int>);
 /// or inside the margin); the tolerance absorbs the optimiser's last small steps.
 pub const SUPPORT_TOLERANCE: f64 = 0.02;
 
+/// The two points the seed prints: one barely on the class-0 side (logit −0.289), one
+/// far from the line (logit −7.009).
+pub const SEED_EXAMPLES: [[f32; 2]; 2] = [[-0.2751, -0.4941], [3.3903, -2.1372]];
+
 /// Images per inference batch on MNIST.
 const EVAL_BATCH: usize = 1_000;
 
@@ -184,6 +188,8 @@ struct SeedMetrics {
     margin: f64,
     support_vectors: usize,
     predictions: Vec<PointPrediction>,
+    /// The seed's two example points ([`SEED_EXAMPLES`]), classified.
+    seed_examples: Vec<PointPrediction>,
     epochs: usize,
     steps: usize,
     train_seconds: f64,
@@ -192,14 +198,12 @@ struct SeedMetrics {
 
 /// Angle in degrees (0..=90) between the line `w·x + b = 0` and `y = x`.
 pub fn angle_to_diagonal(w: [f64; 2]) -> f64 {
-    let norm = w[0].hypot(w[1]);
-    if norm == 0.0 {
+    if w[0] == 0.0 && w[1] == 0.0 {
         return 90.0;
     }
     // The normal of y = x is (1, −1)/√2; the angle between the lines is the angle
-    // between their normals, folded into [0°, 90°].
-    let cos = ((w[0] - w[1]).abs() / (norm * std::f64::consts::SQRT_2)).min(1.0);
-    cos.acos().to_degrees()
+    // between their normals, folded into [0°, 90°]: atan2(|w × n|, |w · n|).
+    (w[0] + w[1]).abs().atan2((w[0] - w[1]).abs()).to_degrees()
 }
 
 fn train_seed(args: &TrainArgs, run: PreparedRun<SvmRunConfig>, started: Instant) -> Result<()> {
@@ -300,8 +304,12 @@ fn train_seed(args: &TrainArgs, run: PreparedRun<SvmRunConfig>, started: Instant
         config.seed.wrapping_add(2),
     )?;
     let predictions = predict_points(&model, &fresh, &device)?;
-    println!("\n{} fresh points:", predictions.len());
-    for p in &predictions {
+    let seed_examples = predict_points(&model, &SEED_EXAMPLES, &device)?;
+    println!(
+        "\n{} fresh points, then the seed's two examples:",
+        predictions.len()
+    );
+    for p in predictions.iter().chain(&seed_examples) {
         let note = if p.decision_value.abs() < 1.0 {
             "  (barely: inside the margin)"
         } else {
@@ -327,6 +335,7 @@ fn train_seed(args: &TrainArgs, run: PreparedRun<SvmRunConfig>, started: Instant
         margin,
         support_vectors: support.len(),
         predictions,
+        seed_examples,
         epochs: config.epochs,
         steps,
         train_seconds: fitted.seconds,
