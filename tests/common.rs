@@ -78,6 +78,22 @@ pub fn mnist_data_dir() -> String {
     dir.to_str().expect("a UTF-8 path").to_string()
 }
 
+/// The directory of the real SOCR table: `$SOCR_DIR`, else `../shared/data/socr`
+/// beside the checkout. Fails (does not skip) when it is missing.
+pub fn socr_data_dir() -> String {
+    let dir = std::env::var_os("SOCR_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/socr")
+        });
+    assert!(
+        dir.join("SOCR-HeightWeight.csv").is_file(),
+        "SOCR-HeightWeight.csv not found in '{}': set SOCR_DIR",
+        dir.display()
+    );
+    dir.to_str().expect("a UTF-8 path").to_string()
+}
+
 /// Runs `bin` with `args` headless and kills it (SIGKILL, no warning) `grace` after
 /// `file` appears; fails if the run ends first or `file` takes longer than `limit`.
 pub fn kill_after(bin: &str, args: &[&str], file: &Path, grace: Duration, limit: Duration) {

@@ -52,6 +52,19 @@ pub fn positive_usize_list(s: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// A comma-separated list of positive integers as given on the command line (a
+/// newtype, because clap reads a plain `Vec` field as a repeated flag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsizeList(pub Vec<usize>);
+
+/// Parses a [`UsizeList`] such as `100,500,5000` (clap value parser).
+pub fn usize_list(s: &str) -> Result<UsizeList, String> {
+    s.split(',')
+        .map(positive_usize)
+        .collect::<Result<_, _>>()
+        .map(UsizeList)
+}
+
 /// Hidden layer widths as given on the command line (`8` or `16,8`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerWidths(pub Vec<usize>);

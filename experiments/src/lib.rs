@@ -7,6 +7,8 @@ pub mod artifacts;
 pub mod backend;
 pub mod cli;
 pub mod dashboard;
+pub mod lcd;
+pub mod linreg;
 pub mod mnist;
 pub mod plot;
 pub mod resources;

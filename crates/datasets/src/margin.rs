@@ -12,8 +12,9 @@
 //!
 //! so each point ends up at least `margin` (default 0.5) from `y = x`, and the two
 //! classes are separated by a gap at least `2·margin` wide. Generation is seeded and
-//! deterministic (SplitMix64, independent of any external RNG crate's version).
+//! deterministic ([`SplitMix64`](crate::rng::SplitMix64)).
 
+use crate::rng::SplitMix64;
 use burn::{
     data::{dataloader::batcher::Batcher, dataset::Dataset},
     tensor::{Int, Tensor, TensorData, backend::Backend},
@@ -50,36 +51,6 @@ pub enum MarginError {
         /// Position of the offending item.
         index: usize,
     },
-}
-
-/// SplitMix64: a tiny, well-mixed, seeded generator (Steele, Lea and Flood, 2014).
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator started at `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform number in `[0, 1)` (53 random bits).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A uniform number in `[lo, hi)`.
-    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next_f64()
-    }
 }
 
 /// One labelled point.

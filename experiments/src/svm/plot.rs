@@ -7,45 +7,7 @@ use anyhow::Result;
 use datasets::margin::{MarginDataset, SEED_EXTENT};
 
 use super::train::PointPrediction;
-// TEMPORARY stand-in for main's `crate::plot::scatter_png` (same API) until it lands.
-use stand_in::{Annotation, LineSpec, Marker, PointGroup, ScatterPlot, scatter_png};
-
-#[allow(dead_code)]
-mod stand_in {
-    pub struct ScatterPlot {
-        pub title: String,
-        pub x_desc: String,
-        pub y_desc: String,
-        pub groups: Vec<PointGroup>,
-        pub lines: Vec<LineSpec>,
-        pub annotations: Vec<Annotation>,
-    }
-    pub struct PointGroup {
-        pub label: String,
-        pub points: Vec<(f64, f64)>,
-        pub color: usize,
-        pub marker: Marker,
-        pub size: u32,
-    }
-    pub enum Marker {
-        Dot,
-        Ring,
-        Cross,
-    }
-    pub struct LineSpec {
-        pub label: String,
-        pub points: Vec<(f64, f64)>,
-        pub color: usize,
-        pub dashed: bool,
-    }
-    pub struct Annotation {
-        pub at: (f64, f64),
-        pub text: String,
-    }
-    pub fn scatter_png(_path: &std::path::Path, _plot: &ScatterPlot) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
+use crate::plot::{Annotation, LineSpec, Marker, PointGroup, ScatterPlot, scatter_png};
 
 /// The segment of the line `w·p + b = level` inside the square `[−e, e]²`, if any.
 fn clipped_line(w: [f64; 2], b: f64, level: f64, e: f64) -> Vec<(f64, f64)> {
@@ -143,13 +105,13 @@ pub(super) fn seed_plot(
                 dashed: false,
             },
             LineSpec {
-                label: "margins w·x + b = ±1".into(),
+                label: "margin w·x + b = +1".into(),
                 points: clipped_line(w, b, 1.0, e),
                 color: 4,
                 dashed: true,
             },
             LineSpec {
-                label: String::new(),
+                label: "margin w·x + b = −1".into(),
                 points: clipped_line(w, b, -1.0, e),
                 color: 4,
                 dashed: true,

@@ -1,0 +1,13 @@
+//! `cargo run --release -p experiments --bin lcd -- --help`
+//!
+//! Seven-segment digits, with and without jitter: where a linear model breaks and an
+//! MLP does not.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use experiments::lcd::{Cli, run};
+
+fn main() -> ExitCode {
+    experiments::exit_code(run(Cli::parse()))
+}

@@ -1,0 +1,310 @@
+//! The grid of runs: data per image size, full-batch training of both models,
+//! evaluation, table, plots and summary.
+
+use std::{path::Path, time::Instant};
+
+use anyhow::Result;
+use burn::{
+    module::AutodiffModule,
+    optim::{AdamConfig, GradientsParams, Optimizer},
+    tensor::{Int, Tensor, backend::Backend},
+};
+use datasets::lcd::{CLASSES, LcdConfig, LcdSet};
+use models::{LinearModel, LinearModelConfig, MlpClassifier};
+use serde::Serialize;
+
+use super::{LcdExperimentConfig, NAME, TEST_SEED_OFFSET};
+use crate::{
+    artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, Summary, list_paths},
+    backend::{self, Device, InferenceBackend, TrainBackend},
+    plot,
+};
+
+/// One (model, image size, training-set size) run.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    model: &'static str,
+    image_size: usize,
+    train_size: usize,
+    train_accuracy: f64,
+    test_accuracy: f64,
+    final_loss: f64,
+    seconds: f64,
+    /// Rows: true digit, columns: predicted digit, on the test set.
+    confusion_matrix: Vec<Vec<u64>>,
+}
+
+/// The blog series' figures for the linear model on jittered 10×10 digits.
+#[derive(Debug, Serialize)]
+struct SeedFigure {
+    train_size: usize,
+    train_accuracy: Option<f64>,
+    test_accuracy: f64,
+}
+
+const SEED_FIGURES: [SeedFigure; 3] = [
+    SeedFigure {
+        train_size: 100,
+        train_accuracy: Some(1.0),
+        test_accuracy: 0.08,
+    },
+    SeedFigure {
+        train_size: 500,
+        train_accuracy: None,
+        test_accuracy: 0.54,
+    },
+    SeedFigure {
+        train_size: 5_000,
+        train_accuracy: None,
+        test_accuracy: 0.32,
+    },
+];
+
+#[derive(Debug, Serialize)]
+struct LcdMetrics {
+    table: Vec<Row>,
+    /// The seed's linear-model figures on 10×10 jittered digits (50 test images).
+    seed_reference: &'static [SeedFigure],
+}
+
+/// Adam on the whole training set for `steps` steps; returns the model and the last loss.
+fn train_full_batch<M>(
+    mut model: M,
+    lr: f64,
+    steps: usize,
+    loss: impl Fn(&M) -> Tensor<TrainBackend, 1>,
+) -> (M, f64)
+where
+    M: AutodiffModule<TrainBackend>,
+{
+    let mut optim = AdamConfig::new().init::<TrainBackend, M>();
+    let mut last = f64::NAN;
+    for step in 0..steps {
+        let value = loss(&model);
+        if step + 1 == steps {
+            last = f64::from(value.clone().into_scalar());
+        }
+        let grads = GradientsParams::from_grads(value.backward(), &model);
+        model = optim.step(lr, model, grads);
+    }
+    (model, last)
+}
+
+/// Accuracy and confusion matrix of `logits` against `set`'s digits.
+fn score(logits: Tensor<InferenceBackend, 2>, set: &LcdSet) -> (f64, Vec<Vec<u64>>) {
+    let predicted: Vec<i64> = logits.argmax(1).into_data().iter::<i64>().collect();
+    let mut confusion = vec![vec![0u64; CLASSES]; CLASSES];
+    for (&p, &t) in predicted.iter().zip(set.labels()) {
+        confusion[usize::from(t)][p as usize] += 1;
+    }
+    let correct: u64 = (0..CLASSES).map(|c| confusion[c][c]).sum();
+    (correct as f64 / set.len().max(1) as f64, confusion)
+}
+
+type Tensors<B> = (Tensor<B, 2>, Tensor<B, 1, Int>);
+
+struct Split<'a> {
+    set: &'a LcdSet,
+    train: Tensors<TrainBackend>,
+    eval: Tensor<InferenceBackend, 2>,
+}
+
+impl<'a> Split<'a> {
+    fn new(set: &'a LcdSet, device: &Device) -> Self {
+        Self {
+            set,
+            train: set.to_tensors(device),
+            eval: set.to_tensors::<InferenceBackend>(device).0,
+        }
+    }
+}
+
+pub(super) fn run_grid(config: &LcdExperimentConfig, path: &Path) -> Result<()> {
+    let started = Instant::now();
+    let dir = ArtifactDir::create(path)?;
+    dir.write_json(CONFIG_FILE, config)?;
+    let device = backend::device();
+    let info = backend::describe(&device);
+    println!(
+        "lcd: image sizes {:?}, training sets {:?}, {} test images, noise {}, {} full-batch Adam steps per model",
+        config.sizes, config.train_sizes, config.test_size, config.noise, config.steps
+    );
+    println!(
+        "linear model xW+b (lr {}), MLP hidden {:?} relu (lr {}); backend {} ({}), seed {}",
+        config.linear_lr, config.mlp.hidden, config.mlp_lr, info.name, info.device, config.seed
+    );
+    let mut rows = Vec::new();
+    let mut written = Vec::new();
+    for &size in &config.sizes {
+        let lcd = LcdConfig::new(size)?.with_noise(config.noise);
+        let test_set = lcd.generate(config.test_size, config.seed + TEST_SEED_OFFSET);
+        let test = Split::new(&test_set, &device);
+        let pixels = lcd.pixels();
+        for &n in &config.train_sizes {
+            let train_set = lcd.generate(n, config.seed);
+            let train = Split::new(&train_set, &device);
+
+            let clock = Instant::now();
+            TrainBackend::seed(&device, config.seed);
+            let linear_config = LinearModelConfig {
+                inputs: pixels,
+                ..config.linear.clone()
+            };
+            let linear: LinearModel<TrainBackend> = linear_config.init(&device)?;
+            let (linear, loss) = train_full_batch(linear, config.linear_lr, config.steps, |m| {
+                let (x, y) = train.train.clone();
+                m.forward_classification(x, y).loss
+            });
+            let linear = linear.valid();
+            let row = evaluate("linear", size, n, loss, clock, &train, &test, |x| {
+                linear.forward(x)
+            });
+            let weights: Vec<f32> = linear.weights().into_data().iter::<f32>().collect();
+            written.push(write_weights(&dir, size, n, &weights, &row)?);
+            written.push(write_confusion(&dir, &row)?);
+            rows.push(row);
+
+            let clock = Instant::now();
+            TrainBackend::seed(&device, config.seed);
+            let mlp: MlpClassifier<TrainBackend> =
+                config.mlp.clone().with_inputs(pixels).init(&device)?;
+            let (mlp, loss) = train_full_batch(mlp, config.mlp_lr, config.steps, |m| {
+                let (x, y) = train.train.clone();
+                m.forward_classification(x, y).loss
+            });
+            let mlp = mlp.valid();
+            let row = evaluate("mlp", size, n, loss, clock, &train, &test, |x| {
+                mlp.forward(x)
+            });
+            written.push(write_confusion(&dir, &row)?);
+            rows.push(row);
+        }
+    }
+    println!("\n{}", table_text(&rows));
+    let metrics = LcdMetrics {
+        table: rows,
+        seed_reference: &SEED_FIGURES,
+    };
+    let wall = started.elapsed().as_secs_f64();
+    let summary = Summary::new(NAME, &info, config.seed, config, metrics, wall);
+    written.push(dir.write_json(SUMMARY_FILE, &summary)?);
+    println!(
+        "wrote {} files in '{}': {}",
+        written.len(),
+        dir.path().display(),
+        list_paths(&written[written.len().saturating_sub(3)..])
+    );
+    println!("wall time {wall:.1} s");
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate(
+    model: &'static str,
+    image_size: usize,
+    train_size: usize,
+    final_loss: f64,
+    clock: Instant,
+    train: &Split,
+    test: &Split,
+    forward: impl Fn(Tensor<InferenceBackend, 2>) -> Tensor<InferenceBackend, 2>,
+) -> Row {
+    let (train_accuracy, _) = score(forward(train.eval.clone()), train.set);
+    let (test_accuracy, confusion_matrix) = score(forward(test.eval.clone()), test.set);
+    let row = Row {
+        model,
+        image_size,
+        train_size,
+        train_accuracy,
+        test_accuracy,
+        final_loss,
+        seconds: clock.elapsed().as_secs_f64(),
+        confusion_matrix,
+    };
+    println!(
+        "{model:>6} {image_size:>2}x{image_size:<2} n={train_size:<5} train {:>6.1}%  test {:>6.1}%  loss {final_loss:.4}  ({:.1} s)",
+        train_accuracy * 100.0,
+        test_accuracy * 100.0,
+        row.seconds
+    );
+    row
+}
+
+/// The table as text, with the seed's figures beside the linear 10×10 rows.
+fn table_text(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "model   image  train-n  train-acc  test-acc   seed (linear, 10x10: train / test)\n",
+    );
+    for r in rows {
+        let seed = SEED_FIGURES
+            .iter()
+            .find(|s| r.model == "linear" && r.image_size == 10 && s.train_size == r.train_size)
+            .map(|s| {
+                let train = s
+                    .train_accuracy
+                    .map_or("-".to_string(), |a| format!("{:.0}%", a * 100.0));
+                format!("{train} / {:.0}%", s.test_accuracy * 100.0)
+            })
+            .unwrap_or_default();
+        out += &format!(
+            "{:<7} {:>2}x{:<3} {:>7}  {:>8.1}%  {:>7.1}%   {seed}\n",
+            r.model,
+            r.image_size,
+            r.image_size,
+            r.train_size,
+            r.train_accuracy * 100.0,
+            r.test_accuracy * 100.0
+        );
+    }
+    out
+}
+
+fn write_confusion(dir: &ArtifactDir, row: &Row) -> Result<std::path::PathBuf> {
+    let path = dir.join(format!(
+        "confusion_{}_{}px_{}.png",
+        row.model, row.image_size, row.train_size
+    ));
+    let names: Vec<String> = (0..CLASSES).map(|d| d.to_string()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let title = format!(
+        "{} {}x{}, {} training digits: {:.1}% of {} test digits",
+        row.model,
+        row.image_size,
+        row.image_size,
+        row.train_size,
+        row.test_accuracy * 100.0,
+        row.confusion_matrix.iter().flatten().sum::<u64>()
+    );
+    plot::confusion_matrix_png(&path, &title, &names, &row.confusion_matrix)?;
+    Ok(path)
+}
+
+/// The linear model's weights `[pixels, 10]` as one `size × size` heatmap per digit.
+fn write_weights(
+    dir: &ArtifactDir,
+    size: usize,
+    n: usize,
+    weights: &[f32],
+    row: &Row,
+) -> Result<std::path::PathBuf> {
+    let path = dir.join(format!("weights_{size}px_{n}.png"));
+    let maps: Vec<(Vec<f32>, String)> = (0..CLASSES)
+        .map(|digit| {
+            let map = weights
+                .iter()
+                .skip(digit)
+                .step_by(CLASSES)
+                .copied()
+                .collect();
+            (map, format!("digit {digit}"))
+        })
+        .collect();
+    let maps: Vec<(&[f32], String)> = maps.iter().map(|(m, c)| (&m[..], c.clone())).collect();
+    let title = format!(
+        "linear weights, {size}x{size}, n={n}: train {:.0}%, test {:.0}%",
+        row.train_accuracy * 100.0,
+        row.test_accuracy * 100.0
+    );
+    plot::heatmap_grid_png(&path, &title, size, &maps)?;
+    Ok(path)
+}

@@ -1,0 +1,423 @@
+//! A training run: the learner (SGD on the standardised rows), the comparison with the
+//! exact least-squares solution, plots and summary.
+
+use std::{path::PathBuf, sync::Arc, time::Instant};
+
+use anyhow::Result;
+use burn::{
+    data::dataloader::DataLoaderBuilder,
+    optim::SgdConfig,
+    tensor::backend::Backend,
+    train::{Learner, SupervisedTraining, metric::LossMetric},
+};
+use datasets::tabular::{TableBatcher, TableDataset};
+use models::{LinearModel, linear::least_squares};
+use serde::Serialize;
+
+use super::{
+    DataKind, LinregConfig, NAME, SCALER_FILE, TrainArgs,
+    data::{self, Prepared, Scaler},
+};
+use crate::{
+    artifacts::{ArtifactDir, SUMMARY_FILE, Summary, list_paths},
+    backend::{self, InferenceBackend, TrainBackend},
+    plot,
+    training::{self, PreparedRun, TrainingSetup},
+};
+
+#[derive(Debug, Serialize)]
+struct EpochLoss {
+    epoch: usize,
+    train_loss: Option<f64>,
+    valid_loss: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct LinregMetrics {
+    /// Slope in original units (one input, one output).
+    slope: Option<f64>,
+    /// Intercept in original units (one input, one output).
+    intercept: Option<f64>,
+    r2: f64,
+    mse: f64,
+    /// "held-out" or "training" rows.
+    evaluated_on: &'static str,
+    n_rows: usize,
+    n_train: usize,
+    n_test: usize,
+    weights: Vec<f64>,
+    bias: Vec<f64>,
+    exact_weights: Vec<f64>,
+    exact_bias: Vec<f64>,
+    /// Largest |learned − exact| / |exact| over weights and bias.
+    max_relative_error_vs_exact: f64,
+    true_weights: Option<Vec<f64>>,
+    true_bias: Option<Vec<f64>>,
+    /// Largest |learned − true| over weights and bias (synthetic data).
+    max_error_vs_truth: Option<f64>,
+    source: String,
+    resumed_from_epoch: Option<usize>,
+    seconds_per_epoch: Option<f64>,
+    history: Vec<EpochLoss>,
+}
+
+fn history(dir: &ArtifactDir) -> Vec<EpochLoss> {
+    let train = training::epoch_means(dir.path(), "train", "Loss");
+    let valid = training::epoch_means(dir.path(), "valid", "Loss");
+    train
+        .iter()
+        .map(|&(epoch, loss)| EpochLoss {
+            epoch,
+            train_loss: Some(loss),
+            valid_loss: valid.iter().find(|(e, _)| *e == epoch).map(|(_, v)| *v),
+        })
+        .collect()
+}
+
+fn host(tensor: burn::tensor::Tensor<InferenceBackend, 1>) -> Vec<f64> {
+    tensor.into_data().iter::<f32>().map(f64::from).collect()
+}
+
+pub(super) fn train(args: &TrainArgs) -> Result<()> {
+    let started = Instant::now();
+    let PreparedRun {
+        dir,
+        config,
+        resume_from,
+    } = training::prepare_run(&args.run, NAME, || args.resolve(), LinregConfig::epochs)?;
+    let data = data::prepare(&config, args.data_dir.as_deref())?;
+    let scaler = data::scaler(&config, &data);
+    let device = backend::device();
+    let info = backend::describe(&device);
+    let batch = config
+        .batch_size
+        .unwrap_or(data.train.len())
+        .min(data.train.len());
+    println!(
+        "linreg: {} from {}, {} rows ({} train, {} {}), SGD lr {}, batch {}{}, l2 {}, {} epochs x {} passes",
+        data.names.1,
+        data.names.0,
+        data.n_rows,
+        data.train.len(),
+        data.test.len(),
+        if data.held_out {
+            "held out"
+        } else {
+            "evaluated = train"
+        },
+        config.learning_rate,
+        batch,
+        if batch == data.train.len() {
+            " (full)"
+        } else {
+            ""
+        },
+        config.model.l2,
+        config.epochs,
+        config.passes_per_epoch,
+    );
+    println!(
+        "data {}; backend {} ({}), seed {}",
+        data.source, info.name, info.device, config.seed
+    );
+    if let Some(epoch) = resume_from {
+        println!(
+            "resuming from the epoch-{epoch} checkpoint in '{}'",
+            dir.path().display()
+        );
+    }
+
+    TrainBackend::seed(&device, config.seed);
+    let model: LinearModel<TrainBackend> = config.model.init(&device)?;
+    let train_table = Arc::new(scaler.table(&data.train));
+    let test_table = Arc::new(scaler.table(&data.test));
+    let repeated = TableDataset::repeated(&train_table, config.passes_per_epoch);
+    let train_loader = DataLoaderBuilder::new(TableBatcher::new(train_table.clone()));
+    let train_loader = if batch < data.train.len() {
+        train_loader.shuffle(config.seed)
+    } else {
+        train_loader
+    }
+    .batch_size(batch)
+    .build(repeated);
+    let valid_loader =
+        DataLoaderBuilder::<InferenceBackend, _, _>::new(TableBatcher::new(test_table.clone()))
+            .batch_size(test_table.len())
+            .build(TableDataset::new(&test_table));
+    let learner = Learner::new(model, SgdConfig::new().init(), config.learning_rate);
+    let training = SupervisedTraining::new(dir.path(), train_loader, valid_loader)
+        .metrics((LossMetric::new(),));
+    let interrupter = training.interrupter();
+    let setup = TrainingSetup {
+        num_epochs: config.epochs,
+        resume_from,
+        no_tui: args.run.no_tui,
+        title: format!("burn zoo · linreg · {}", info.name),
+    };
+    let (training, sink) = training::configure(training, &dir, &setup);
+    let result = training.launch(learner);
+    drop(result.renderer);
+    if interrupter.should_stop() {
+        println!(
+            "training stopped early; continue with: linreg --resume --artifact-dir {}",
+            dir.path().display()
+        );
+        return Ok(());
+    }
+    let model = result.model;
+
+    let (weights, bias) =
+        scaler.to_original(&host(model.weights().flatten(0, 1)), &host(model.bias()));
+    let t = &data.train;
+    let exact = if config.standardize {
+        // The penalty acts on standardised weights: solve there, then convert.
+        let table = scaler.table(t);
+        let f64s = |v: &[f32]| v.iter().map(|&v| f64::from(v)).collect::<Vec<_>>();
+        let fit = least_squares(
+            &f64s(table.inputs()),
+            t.n_inputs,
+            &f64s(table.targets()),
+            t.n_outputs,
+            config.model.l2,
+        )?;
+        let (w, b) = scaler.to_original(&fit.weights, &fit.bias);
+        models::linear::ExactFit {
+            weights: w,
+            bias: b,
+        }
+    } else {
+        least_squares(&t.x, t.n_inputs, &t.y, t.n_outputs, config.model.l2)?
+    };
+    let relative = |got: &[f64], want: &[f64]| {
+        got.iter()
+            .zip(want)
+            .map(|(g, w)| (g - w).abs() / w.abs().max(1e-12))
+            .fold(0.0, f64::max)
+    };
+    let max_relative_error_vs_exact =
+        relative(&weights, &exact.weights).max(relative(&bias, &exact.bias));
+    let (r2, mse) = data::r2_and_mse(&data.test, &data::predict(&data.test, &weights, &bias));
+    let max_error_vs_truth = data.truth.as_ref().map(|(tw, tb)| {
+        weights
+            .iter()
+            .zip(tw)
+            .chain(bias.iter().zip(tb))
+            .map(|(g, w)| (g - w).abs())
+            .fold(0.0, f64::max)
+    });
+    let single = weights.len() == 1;
+    let evaluated_on = if data.held_out {
+        "held-out"
+    } else {
+        "training"
+    };
+    println!();
+    if single {
+        println!(
+            "fit:    {} = {:.6} × {} {:+.6}",
+            data.names.1, weights[0], data.names.0, bias[0]
+        );
+        println!(
+            "exact:  {} = {:.6} × {} {:+.6}   (least squares on the same {} rows)",
+            data.names.1,
+            exact.weights[0],
+            data.names.0,
+            exact.bias[0],
+            t.len()
+        );
+    } else {
+        println!("fit weights {weights:.4?}, bias {bias:.4?}");
+        println!("exact       {:.4?}, bias {:.4?}", exact.weights, exact.bias);
+    }
+    println!(
+        "largest relative difference from the exact solution: {:.2e}",
+        max_relative_error_vs_exact
+    );
+    if let (Some((tw, tb)), Some(err)) = (&data.truth, max_error_vs_truth) {
+        println!("true weights {tw:.4?}, bias {tb:.4?}: largest error {err:.4}");
+    }
+    println!(
+        "R² {r2:.4}, MSE {mse:.4} on {} {evaluated_on} rows",
+        data.test.len()
+    );
+
+    let mut written = vec![dir.save_model(model)?];
+    written.push(dir.write_json(SCALER_FILE, &scaler)?);
+    written.extend(write_plots(
+        &dir,
+        &config,
+        &data,
+        &scaler,
+        (&weights, &bias),
+        (&exact.weights, &exact.bias),
+    )?);
+    let epochs = training::trained_epochs(&sink);
+    let metrics = LinregMetrics {
+        slope: single.then(|| weights[0]),
+        intercept: single.then(|| bias[0]),
+        r2,
+        mse,
+        evaluated_on,
+        n_rows: data.n_rows,
+        n_train: data.train.len(),
+        n_test: if data.held_out { data.test.len() } else { 0 },
+        max_relative_error_vs_exact,
+        exact_weights: exact.weights,
+        exact_bias: exact.bias,
+        weights,
+        bias,
+        true_weights: data.truth.as_ref().map(|t| t.0.clone()),
+        true_bias: data.truth.as_ref().map(|t| t.1.clone()),
+        max_error_vs_truth,
+        source: data.source.clone(),
+        resumed_from_epoch: resume_from,
+        seconds_per_epoch: training::mean_train_seconds(&epochs),
+        history: history(&dir),
+    };
+    let wall = started.elapsed().as_secs_f64();
+    let summary = Summary::new(NAME, &info, config.seed, &config, metrics, wall);
+    written.push(dir.write_json(SUMMARY_FILE, &summary)?);
+    println!("wrote {}", list_paths(&written));
+    println!("wall time {wall:.2} s");
+    Ok(())
+}
+
+/// Most points drawn in the scatter plot (evenly spaced over the rows).
+const MAX_PLOTTED: usize = 5_000;
+
+/// fit.png (data with the fitted and exact lines, or predicted vs actual for several
+/// inputs) and training_curves.png.
+fn write_plots(
+    dir: &ArtifactDir,
+    config: &LinregConfig,
+    data: &Prepared,
+    scaler: &Scaler,
+    fit: (&[f64], &[f64]),
+    exact: (&[f64], &[f64]),
+) -> Result<Vec<PathBuf>> {
+    let rows = &data.test;
+    let step = rows.len().div_ceil(MAX_PLOTTED).max(1);
+    let shown = rows.len().div_ceil(step);
+    let which = if data.held_out {
+        "held-out"
+    } else {
+        "training"
+    };
+    let fit_png = dir.join("fit.png");
+    let single = fit.0.len() == 1;
+    let scatter = if single {
+        let points: Vec<(f64, f64)> = rows
+            .x
+            .iter()
+            .zip(&rows.y)
+            .step_by(step)
+            .map(|(&x, &y)| (x, y))
+            .collect();
+        let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+            (lo.min(p.0), hi.max(p.0))
+        });
+        let line = |(w, b): (&[f64], &[f64])| vec![(lo, b[0] + w[0] * lo), (hi, b[0] + w[0] * hi)];
+        plot::ScatterPlot {
+            title: format!(
+                "{} vs {}: {shown} of {} {which} rows, y = {:.4}x {:+.3}",
+                scaler.names.1,
+                scaler.names.0,
+                rows.len(),
+                fit.0[0],
+                fit.1[0]
+            ),
+            x_desc: scaler.names.0.clone(),
+            y_desc: scaler.names.1.clone(),
+            groups: vec![plot::PointGroup {
+                label: format!("{which} rows"),
+                points,
+                color: 0,
+                marker: plot::Marker::Dot,
+                size: 2,
+            }],
+            lines: vec![
+                plot::LineSpec {
+                    label: "gradient descent".into(),
+                    points: line(fit),
+                    color: 3,
+                    dashed: false,
+                },
+                plot::LineSpec {
+                    label: "exact least squares".into(),
+                    points: line(exact),
+                    color: 7,
+                    dashed: true,
+                },
+            ],
+            annotations: vec![],
+        }
+    } else {
+        let predictions = data::predict(rows, fit.0, fit.1);
+        let m = rows.n_outputs;
+        let points: Vec<(f64, f64)> = rows
+            .y
+            .iter()
+            .zip(&predictions)
+            .step_by(step * m)
+            .map(|(&y, &p)| (y, p))
+            .collect();
+        let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+            (lo.min(p.0), hi.max(p.0))
+        });
+        plot::ScatterPlot {
+            title: format!("first output: predicted vs actual ({shown} {which} rows)"),
+            x_desc: "actual".into(),
+            y_desc: "predicted".into(),
+            groups: vec![plot::PointGroup {
+                label: format!("{which} rows"),
+                points,
+                color: 0,
+                marker: plot::Marker::Dot,
+                size: 2,
+            }],
+            lines: vec![plot::LineSpec {
+                label: "predicted = actual".into(),
+                points: vec![(lo, lo), (hi, hi)],
+                color: 7,
+                dashed: true,
+            }],
+            annotations: vec![],
+        }
+    };
+    plot::scatter_png(&fit_png, &scatter)?;
+
+    let history = history(dir);
+    let series = |pick: fn(&EpochLoss) -> Option<f64>| {
+        history
+            .iter()
+            .filter_map(|h| pick(h).map(|v| (h.epoch as f64, v)))
+            .collect::<Vec<_>>()
+    };
+    let curves = dir.join("training_curves.png");
+    let units = if config.standardize {
+        "standardised"
+    } else {
+        "original units"
+    };
+    plot::line_charts_png(
+        &curves,
+        &[plot::Panel {
+            title: format!(
+                "linear regression ({})",
+                if config.dataset == DataKind::Socr {
+                    "SOCR"
+                } else {
+                    "synthetic"
+                }
+            ),
+            x_desc: "epoch",
+            y_desc: format!("MSE, {units} (mean per epoch)"),
+            series: vec![
+                ("train", series(|h| h.train_loss)),
+                ("valid", series(|h| h.valid_loss)),
+            ],
+            log_y: true,
+        }],
+    )?;
+    Ok(vec![fit_png, curves])
+}
