@@ -499,12 +499,12 @@ fn train_mnist(args: &TrainArgs, run: PreparedRun<SvmRunConfig>, started: Instan
     }
     let model = fitted.model;
 
+    let device = &device;
     let chunks = |images: &Arc<MnistImages>, range: std::ops::Range<usize>| {
         let batcher = MnistBatcher::new(images.clone());
-        let device = device.clone();
         range.clone().step_by(EVAL_BATCH).map(move |start| {
             let indices: Vec<usize> = (start..(start + EVAL_BATCH).min(range.end)).collect();
-            Batcher::<InferenceBackend, _, _>::batch(&batcher, indices, &device)
+            Batcher::<InferenceBackend, _, _>::batch(&batcher, indices, device)
         })
     };
     let predicting = Instant::now();
