@@ -89,6 +89,43 @@ fn seed_data_defaults_separate_the_classes_along_y_equals_x() {
     for file in ["model.mpk", "config.json", "svm.png"] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
+
+    // `svm predict` reloads the model: the same decision values as in the summary.
+    let dir_s = dir.to_str().unwrap();
+    let out = run(
+        SVM,
+        &[
+            "predict",
+            "--artifact-dir",
+            dir_s,
+            "--point",
+            "-0.2751,-0.4941",
+            "--point",
+            "3.3903,-2.1372",
+        ],
+    );
+    let printed = text(&out);
+    assert!(out.status.success(), "{printed}");
+    for (p, value) in examples.iter().zip(&f) {
+        let x = numbers(p, "/point");
+        let line = format!(
+            "({},{}) is class 0 with decision value {value:.3}",
+            x[0], x[1]
+        );
+        assert!(printed.contains(&line), "no '{line}' in:\n{printed}");
+    }
+    // A point with 3 coordinates for a 2-input model: a dimension-mismatch error.
+    assert_clean_failure(
+        &run(
+            SVM,
+            &["predict", "--artifact-dir", dir_s, "--point", "1,2,3"],
+        ),
+        "the data has 3 features per row but the model was built for 2",
+    );
+    assert_clean_failure(
+        &run(SVM, &["predict", "--artifact-dir", dir_s, "--point", "1,x"]),
+        "--point '1,x': 'x' is not a finite number",
+    );
 }
 
 #[test]

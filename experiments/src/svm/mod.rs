@@ -6,12 +6,13 @@
 //! `--dataset mnist` trains the 10-class linear SVM on MNIST pixels instead.
 
 mod plot;
+mod predict;
 mod train;
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::{LinearSvmConfig, MulticlassHinge};
 use serde::{Deserialize, Serialize};
 
@@ -27,13 +28,21 @@ pub const NAME: &str = "svm";
 /// line (w, b, geometric margin 1/|w|, angle to y = x), classifies 20 fresh random
 /// points with their decision values, and writes svm.png; with --dataset mnist it
 /// reports test accuracy and the time to train and to predict. Both write model.mpk
-/// and summary.json.
+/// and summary.json. `svm predict` classifies points with a trained model.
 #[derive(Debug, Parser)]
-#[command(name = "svm", version)]
+#[command(name = "svm", version, args_conflicts_with_subcommands = true)]
 #[command(allow_negative_numbers = true)]
 pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     train: TrainArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Classify points with a trained model: prints each point's class and decision value.
+    Predict(predict::PredictArgs),
 }
 
 /// The data an SVM run trains on.
@@ -217,5 +226,8 @@ impl TrainArgs {
 
 /// Runs the `svm` binary's command line.
 pub fn run(cli: Cli) -> Result<()> {
-    train::train(&cli.train)
+    match cli.command {
+        Some(Command::Predict(args)) => predict::predict(&args),
+        None => train::train(&cli.train),
+    }
 }
