@@ -212,6 +212,17 @@ fn broken_csv_files_fail_with_one_clear_message_each() {
         &["--data-dir", tmp.path().join("nowhere").to_str().unwrap()],
     );
     assert_clean_failure(&out, "has no SOCR-HeightWeight.csv");
+    let data = socr_data_dir();
+    let diverging = ["--data-dir", &data, "--no-standardize", "--epochs", "1"];
+    let out = run(
+        LINREG,
+        &[
+            &diverging[..],
+            &["--artifact-dir", tmp.path().join("div").to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_clean_failure(&out, "training diverged");
     let out = run(LINREG, &["--l2", "-1"]);
     assert_clean_failure(&out, "must be a finite number >= 0, got -1");
     let out = run(

@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, sync::Arc, time::Instant};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use burn::{
     data::dataloader::DataLoaderBuilder,
     optim::SgdConfig,
@@ -168,6 +168,19 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
 
     let (weights, bias) =
         scaler.to_original(&host(model.weights().flatten(0, 1)), &host(model.bias()));
+    let last_loss = history(&dir).last().and_then(|h| h.train_loss);
+    let diverged = last_loss.is_some_and(|l| !l.is_finite());
+    if diverged || weights.iter().chain(&bias).any(|v| !v.is_finite()) {
+        bail!(
+            "training diverged (the loss or the weights are not finite) with learning rate {}: lower --lr{}",
+            config.learning_rate,
+            if config.standardize {
+                ""
+            } else {
+                ", or drop --no-standardize"
+            }
+        );
+    }
     let t = &data.train;
     let exact = if config.standardize {
         // The penalty acts on standardised weights: solve there, then convert.

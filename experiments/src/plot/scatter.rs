@@ -93,6 +93,47 @@ fn axis_ranges(path: &Path, plot: &ScatterPlot) -> Result<((f64, f64), (f64, f64
     Ok((pad(x0, x1), pad(y0, y1)))
 }
 
+/// The part of the segment `a`–`b` inside the box (Liang–Barsky), if any. Lines are
+/// clipped before drawing so that far-away or non-finite points never reach the
+/// pixel arithmetic.
+fn clip_segment(
+    a: (f64, f64),
+    b: (f64, f64),
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Option<[(f64, f64); 2]> {
+    if ![a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - x0),
+        (dx, x1 - a.0),
+        (-dy, a.1 - y0),
+        (dy, y1 - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    (t0 <= t1).then(|| {
+        [
+            (a.0 + t0 * dx, a.1 + t0 * dy),
+            (a.0 + t1 * dx, a.1 + t1 * dy),
+        ]
+    })
+}
+
 /// Draws `plot` to a PNG at `path` (900×700).
 pub fn scatter_png(path: &Path, plot: &ScatterPlot) -> Result<()> {
     ensure_font()?;
@@ -144,15 +185,19 @@ pub fn scatter_png(path: &Path, plot: &ScatterPlot) -> Result<()> {
     for line in &plot.lines {
         let color = palette(line.color);
         let style = color.stroke_width(2);
+        let segments: Vec<[(f64, f64); 2]> = line
+            .points
+            .windows(2)
+            .filter_map(|w| clip_segment(w[0], w[1], (x0, x1), (y0, y1)))
+            .collect();
         let series = if line.dashed {
-            chart.draw_series(DashedLineSeries::new(
-                line.points.iter().copied(),
-                8,
-                6,
-                style,
-            ))
+            chart.draw_series(
+                segments
+                    .iter()
+                    .flat_map(|s| DashedLineSeries::new(s.iter().copied(), 8, 6, style)),
+            )
         } else {
-            chart.draw_series(LineSeries::new(line.points.iter().copied(), style))
+            chart.draw_series(segments.iter().map(|s| PathElement::new(s.to_vec(), style)))
         }
         .map_err(plot_error(path))?;
         series
@@ -217,6 +262,21 @@ mod tests {
         scatter_png(&path, &plot(groups)).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
+    }
+
+    #[test]
+    fn segments_are_clipped_to_the_box() {
+        let unit = ((0.0, 1.0), (0.0, 1.0));
+        let clip = |a, b| clip_segment(a, b, unit.0, unit.1);
+        assert_eq!(
+            clip((-1.0, 0.5), (2.0, 0.5)),
+            Some([(0.0, 0.5), (1.0, 0.5)])
+        );
+        assert_eq!(clip((0.2, 0.2), (0.4, 0.4)), Some([(0.2, 0.2), (0.4, 0.4)]));
+        assert_eq!(clip((2.0, 2.0), (3.0, 5.0)), None);
+        assert_eq!(clip((0.0, 0.0), (f64::NAN, 1.0)), None);
+        let [a, b] = clip((0.0, -1e300), (1.0, 1e300)).unwrap();
+        assert!((a.0 - 0.5).abs() < 1e-9 && (b.0 - 0.5).abs() < 1e-9 && a.1 == 0.0 && b.1 == 1.0);
     }
 
     #[test]
