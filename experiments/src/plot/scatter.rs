@@ -126,10 +126,12 @@ fn clip_segment(
             }
         }
     }
-    (t0 <= t1).then_some([
-        (a.0 + t0 * dx, a.1 + t0 * dy),
-        (a.0 + t1 * dx, a.1 + t1 * dy),
-    ])
+    (t0 <= t1).then(|| {
+        [
+            (a.0 + t0 * dx, a.1 + t0 * dy),
+            (a.0 + t1 * dx, a.1 + t1 * dy),
+        ]
+    })
 }
 
 /// Draws `plot` to a PNG at `path` (900×700).
