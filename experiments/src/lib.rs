@@ -12,6 +12,7 @@ pub mod linreg;
 pub mod mnist;
 pub mod plot;
 pub mod resources;
+pub mod svm;
 pub mod training;
 pub mod xor;
 

@@ -8,6 +8,7 @@ pub mod download;
 pub mod gates;
 pub mod idx;
 pub mod lcd;
+pub mod margin;
 pub mod mnist;
 pub mod regression;
 pub mod rng;

@@ -12,9 +12,11 @@ pub mod binary;
 pub mod layers;
 pub mod linear;
 pub mod mlp_classifier;
+pub mod svm;
 pub mod tabular_mlp;
 
 pub use binary::{BinaryAccuracyMetric, BinaryClassificationOutput};
 pub use linear::{LinearError, LinearModel, LinearModelConfig};
 pub use mlp_classifier::{MlpClassifier, MlpClassifierConfig};
+pub use svm::{LinearSvm, LinearSvmConfig, MulticlassHinge, SvmError, SvmOutput, SvmPrediction};
 pub use tabular_mlp::{Activation, Initialization, TabularLoss, TabularMlp, TabularMlpConfig};

@@ -1,0 +1,92 @@
+//! `svm predict`: classify points with a trained model.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use burn::tensor::{Tensor, TensorData};
+use clap::Args;
+use models::LinearSvm;
+
+use super::{NAME, SvmRunConfig};
+use crate::{
+    artifacts::{ArtifactDir, CONFIG_FILE},
+    backend::{self, InferenceBackend},
+};
+
+#[derive(Debug, Args)]
+pub(super) struct PredictArgs {
+    /// Artifact directory of a finished training run [default: artifacts/svm].
+    #[arg(long, value_name = "DIR")]
+    artifact_dir: Option<PathBuf>,
+    /// A point to classify, its coordinates comma-separated (e.g. `--point -0.2751,-0.4941`);
+    /// repeat for more points.
+    #[arg(
+        long = "point",
+        value_name = "X,Y",
+        required = true,
+        allow_hyphen_values = true
+    )]
+    points: Vec<String>,
+}
+
+/// Parses `"x,y,..."` into numbers; the error names the point.
+fn parse_point(s: &str) -> Result<Vec<f32>> {
+    s.split(',')
+        .map(|v| match v.trim().parse::<f32>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            _ => bail!("--point '{s}': '{}' is not a finite number", v.trim()),
+        })
+        .collect()
+}
+
+pub(super) fn predict(args: &PredictArgs) -> Result<()> {
+    let dir = ArtifactDir::open(
+        args.artifact_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("artifacts").join(NAME)),
+    )?;
+    let config: SvmRunConfig = dir.read_json(CONFIG_FILE)?;
+    let device = backend::device();
+    let model: LinearSvm<InferenceBackend> =
+        dir.load_model(config.model.init(&device)?, &device)?;
+    let points: Vec<Vec<f32>> = args
+        .points
+        .iter()
+        .map(|p| parse_point(p))
+        .collect::<Result<_>>()?;
+    let width = points[0].len();
+    if let Some(p) = points.iter().find(|p| p.len() != width) {
+        bail!(
+            "the points have different lengths ({width} and {} coordinates)",
+            p.len()
+        );
+    }
+    let flat: Vec<f32> = points.iter().flatten().copied().collect();
+    let x = Tensor::<InferenceBackend, 2>::from_data(
+        TensorData::new(flat, [points.len(), width]),
+        &device,
+    );
+    let prediction = model.predict(x)?;
+    let k = prediction.decision.dims()[1];
+    let decision: Vec<f32> = prediction
+        .decision
+        .into_data()
+        .convert::<f32>()
+        .to_vec()
+        .expect("f32 data");
+    let classes: Vec<i64> = prediction
+        .classes
+        .into_data()
+        .convert::<i64>()
+        .to_vec()
+        .expect("int data");
+    for (i, (point, class)) in args.points.iter().zip(classes).enumerate() {
+        let value = if k == 1 {
+            decision[i]
+        } else {
+            decision[i * k + class as usize]
+        };
+        println!("({point}) is class {class} with decision value {value:.3}");
+    }
+    Ok(())
+}
