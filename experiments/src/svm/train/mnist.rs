@@ -1,0 +1,191 @@
+//! Training the 10-class linear SVM on MNIST pixels.
+
+use super::*;
+
+/// One of the first test images, classified.
+#[derive(Debug, Clone, Serialize)]
+struct ImagePrediction {
+    index: usize,
+    label: u8,
+    class: i64,
+    /// The winning class's decision value.
+    decision_value: f32,
+}
+
+#[derive(Debug, Serialize)]
+struct MnistMetrics {
+    train_accuracy: f64,
+    final_loss: f64,
+    test_accuracy: f64,
+    test_loss: f64,
+    /// Per class `1/|w_j|`.
+    margin: Vec<f64>,
+    b: Vec<f64>,
+    predictions: Vec<ImagePrediction>,
+    /// Wall seconds of the whole learner run (training passes, validation, checkpoints).
+    train_seconds: f64,
+    /// Seconds of the training passes alone (validation and checkpoints excluded).
+    train_pass_seconds: Option<f64>,
+    /// Seconds to classify the test set (batching, forward pass, read-back).
+    predict_seconds: f64,
+    epochs: usize,
+    n_train: usize,
+    n_valid: usize,
+    n_test: usize,
+    data_dir: String,
+    resumed_from_epoch: Option<usize>,
+}
+
+pub(super) fn train_mnist(
+    args: &TrainArgs,
+    run: PreparedRun<SvmRunConfig>,
+    started: Instant,
+) -> Result<()> {
+    let PreparedRun {
+        dir,
+        config,
+        resume_from,
+    } = run;
+    let kind = MnistKind::Mnist;
+    let data_dir = Search::from_env(kind, args.data_dir.as_deref()).locate()?;
+    let train_images = Arc::new(MnistImages::load(&data_dir, kind, Split::Train)?);
+    let test_images = Arc::new(MnistImages::load(&data_dir, kind, Split::Test)?);
+    config.model.check_labels(train_images.labels())?;
+    config.model.check_labels(test_images.labels())?;
+    let n = train_images.len();
+    if config.valid_size >= n {
+        bail!(
+            "--valid-size ({}) must be smaller than the {n} training images in '{}'",
+            config.valid_size,
+            data_dir.display()
+        );
+    }
+    let valid_range = n - config.valid_size..n;
+    let n_train = config.train_limit.unwrap_or(n).min(valid_range.start);
+    let n_test = config
+        .test_limit
+        .unwrap_or(test_images.len())
+        .min(test_images.len());
+    let device = backend::device();
+    let info = backend::describe(&device);
+    announce(&info, &config, resume_from, &dir);
+    println!(
+        "data '{}' ({n_train} train, {} valid, {n_test} test)",
+        data_dir.display(),
+        config.valid_size
+    );
+
+    TrainBackend::seed(&device, config.seed);
+    let model: LinearSvm<TrainBackend> = config.model.init(&device)?;
+    let batcher = MnistBatcher::new(train_images.clone());
+    let train_loader = DataLoaderBuilder::new(batcher.clone())
+        .batch_size(config.batch_size)
+        .shuffle(config.seed)
+        .build(MnistDataset::new(&train_images, 0..n_train));
+    let valid_loader = DataLoaderBuilder::<InferenceBackend, _, _>::new(batcher.clone())
+        .batch_size(config.batch_size)
+        .build(MnistDataset::new(&train_images, valid_range.clone()));
+    let steps = config.epochs * n_train.div_ceil(config.batch_size);
+    let setup = TrainingSetup {
+        num_epochs: config.epochs,
+        resume_from,
+        no_tui: args.run.no_tui,
+        title: format!("burn zoo · svm (mnist) · {}", info.name),
+    };
+    let fitted = fit(
+        model,
+        &config,
+        train_loader,
+        valid_loader,
+        steps,
+        &dir,
+        &setup,
+    )?;
+    if fitted.stopped {
+        println!(
+            "training stopped early; continue with: svm --dataset mnist --resume --artifact-dir {}",
+            dir.path().display()
+        );
+        return Ok(());
+    }
+    let model = fitted.model;
+
+    let device = &device;
+    let chunks = |images: &Arc<MnistImages>, range: std::ops::Range<usize>| {
+        let batcher = MnistBatcher::new(images.clone());
+        range.clone().step_by(EVAL_BATCH).map(move |start| {
+            let indices: Vec<usize> = (start..(start + EVAL_BATCH).min(range.end)).collect();
+            Batcher::<InferenceBackend, _, _>::batch(&batcher, indices, device)
+        })
+    };
+    let predicting = Instant::now();
+    let test = evaluate(&model, chunks(&test_images, 0..n_test), true)?;
+    let predict_seconds = predicting.elapsed().as_secs_f64();
+    let train_eval = evaluate(&model, chunks(&train_images, 0..n_train), false)?;
+    let train_pass_seconds = (!fitted.epochs.is_empty()).then(|| {
+        fitted
+            .epochs
+            .iter()
+            .map(|e| e.train_duration.as_secs_f64())
+            .sum::<f64>()
+    });
+
+    let classes = config.model.classes;
+    let (weights, biases) = model.parameters();
+    let margin: Vec<f64> = (0..classes)
+        .map(|j| {
+            1.0 / weights
+                .iter()
+                .map(|row| row[j] * row[j])
+                .sum::<f64>()
+                .sqrt()
+        })
+        .collect();
+    let predictions: Vec<ImagePrediction> = (0..n_test.min(20))
+        .map(|i| {
+            let class = test.predicted[i];
+            ImagePrediction {
+                index: i,
+                label: test_images.label(i),
+                class,
+                decision_value: test.decision[i * classes + class as usize],
+            }
+        })
+        .collect();
+    println!(
+        "\ntest accuracy {:.4} ({n_test} images), train accuracy {:.4}, final loss {:.6}",
+        test.accuracy, train_eval.accuracy, train_eval.loss
+    );
+    println!(
+        "train {:.2} s (learner, incl. validation and checkpoints; training passes {}), predict {:.3} s ({n_test} test images)",
+        fitted.seconds,
+        train_pass_seconds.map_or("n/a".to_string(), |s| format!("{s:.2} s")),
+        predict_seconds
+    );
+    for p in &predictions {
+        println!(
+            "  test image {:>2}: class {} (label {}), decision value {:.3}",
+            p.index, p.class, p.label, p.decision_value
+        );
+    }
+    let written = vec![dir.save_model(model)?];
+    let metrics = MnistMetrics {
+        train_accuracy: train_eval.accuracy,
+        final_loss: train_eval.loss,
+        test_accuracy: test.accuracy,
+        test_loss: test.loss,
+        margin,
+        b: biases,
+        predictions,
+        train_seconds: fitted.seconds,
+        train_pass_seconds,
+        predict_seconds,
+        epochs: config.epochs,
+        n_train,
+        n_valid: config.valid_size,
+        n_test,
+        data_dir: data_dir.display().to_string(),
+        resumed_from_epoch: resume_from,
+    };
+    finish(&dir, &info, &config, metrics, started, written)
+}
