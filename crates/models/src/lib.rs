@@ -9,10 +9,12 @@
 //! builds them), so this crate does not depend on the data crate.
 
 pub mod binary;
+pub mod kmeans;
 pub mod layers;
 pub mod mlp_classifier;
 pub mod tabular_mlp;
 
 pub use binary::{BinaryAccuracyMetric, BinaryClassificationOutput};
+pub use kmeans::{KMeans, KMeansData, KMeansError, KMeansParams, KMeansState};
 pub use mlp_classifier::{MlpClassifier, MlpClassifierConfig};
 pub use tabular_mlp::{Activation, Initialization, TabularLoss, TabularMlp, TabularMlpConfig};
