@@ -4,9 +4,16 @@
 //! Batches cross into the `models` crate as plain tuples of burn tensors, so the two
 //! crates never depend on each other: see [`TabularBatch`].
 
+pub mod download;
 pub mod gates;
 pub mod idx;
+pub mod lcd;
 pub mod mnist;
+pub mod regression;
+pub mod rng;
+pub mod socr;
+pub mod standardize;
+pub mod tabular;
 
 use burn::tensor::Tensor;
 

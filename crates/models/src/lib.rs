@@ -11,10 +11,12 @@
 pub mod binary;
 pub mod kmeans;
 pub mod layers;
+pub mod linear;
 pub mod mlp_classifier;
 pub mod tabular_mlp;
 
 pub use binary::{BinaryAccuracyMetric, BinaryClassificationOutput};
 pub use kmeans::{KMeans, KMeansData, KMeansError, KMeansParams, KMeansState};
+pub use linear::{LinearError, LinearModel, LinearModelConfig};
 pub use mlp_classifier::{MlpClassifier, MlpClassifierConfig};
 pub use tabular_mlp::{Activation, Initialization, TabularLoss, TabularMlp, TabularMlpConfig};

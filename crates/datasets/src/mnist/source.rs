@@ -6,14 +6,11 @@
 
 use std::{
     fs::{self, File},
-    io::{self, Read, Write},
+    io::{self, Write},
     path::{Path, PathBuf},
-    time::Duration,
 };
 
 use flate2::read::MultiGzDecoder;
-use indicatif::{ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use super::{MnistError, MnistKind, Split};
 
@@ -178,69 +175,13 @@ pub fn download_all(kind: MnistKind, dir: &Path, mirror: &str) -> Result<(), Mni
 /// Downloads a gzip file to `dest` through a temporary file, checks the SHA-256 of its
 /// uncompressed content against `sha256`, then renames it into place.
 pub fn download_gz(url: &str, dest: &Path, sha256: &str) -> Result<(), MnistError> {
-    let fail = |msg: String| MnistError::Download(msg);
-    let part = dest.with_extension("gz.part");
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(Duration::from_secs(15))
-        .timeout_read(Duration::from_secs(60))
-        .build();
-    // ureq's errors already name the URL.
-    let response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
-    let total = response
-        .header("Content-Length")
-        .and_then(|v| v.parse::<u64>().ok());
-    let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec})")
-            .expect("a valid progress template"),
-    );
-    bar.set_message(format!("downloading {url}"));
-    let result = (|| -> io::Result<()> {
-        let mut file = File::create(&part)?;
-        io::copy(&mut bar.wrap_read(response.into_reader()), &mut file)?;
-        file.sync_all()
-    })();
-    bar.finish_and_clear();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&part);
-        return Err(fail(format!("{url}: {e}")));
-    }
-    match sha256_of_gz(&part) {
-        Ok(found) if found == sha256 => {}
-        Ok(found) => {
-            let _ = fs::remove_file(&part);
-            return Err(fail(format!(
-                "{url}: checksum mismatch: the uncompressed file's SHA-256 is {found}, expected {sha256}"
-            )));
-        }
-        Err(e) => {
-            let _ = fs::remove_file(&part);
-            return Err(fail(format!("{url}: not a valid gzip file: {e}")));
-        }
-    }
-    fs::rename(&part, dest)
-        .map_err(|e| fail(format!("cannot move '{}' into place: {e}", part.display())))?;
-    eprintln!("downloaded {} (SHA-256 verified)", dest.display());
-    Ok(())
+    crate::download::fetch_verified(url, dest, sha256, "the uncompressed file's", sha256_of_gz)
+        .map_err(MnistError::Download)
 }
 
 /// SHA-256 (hex) of the uncompressed content of a gzip file, streamed.
 pub fn sha256_of_gz(path: &Path) -> io::Result<String> {
-    let mut reader = MultiGzDecoder::new(File::open(path)?);
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    crate::download::sha256_of_reader(MultiGzDecoder::new(File::open(path)?))
 }
 
 /// Writes `bytes` gzip-compressed to `path` (fixtures and tests).
@@ -253,6 +194,8 @@ pub fn write_gz(path: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use std::{io::BufRead, net::TcpListener, thread};
+
+    use sha2::{Digest, Sha256};
 
     use super::*;
 

@@ -9,6 +9,10 @@ use std::{path::Path, sync::OnceLock};
 use anyhow::{Context, Result, anyhow};
 use plotters::prelude::*;
 
+mod scatter;
+
+pub use scatter::{Annotation, LineSpec, Marker, PointGroup, ScatterPlot, scatter_png};
+
 const FONT_CANDIDATES: &[&str] = &[
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/TTF/DejaVuSans.ttf",
@@ -43,6 +47,23 @@ fn ensure_font() -> Result<()> {
 
 fn plot_error<E: std::fmt::Debug>(path: &Path) -> impl FnOnce(E) -> anyhow::Error + '_ {
     move |e| anyhow!("cannot draw '{}': {e:?}", path.display())
+}
+
+/// The shared categorical palette (matplotlib's "tab10"); `i` wraps around.
+pub fn palette(i: usize) -> RGBColor {
+    const TAB10: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    TAB10[i % TAB10.len()]
 }
 
 /// Blue (0) → white (0.5) → red (1).
@@ -175,11 +196,6 @@ fn draw_panel(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70);
-    let colors = [
-        RGBColor(31, 119, 180),
-        RGBColor(255, 127, 14),
-        RGBColor(44, 160, 44),
-    ];
     macro_rules! finish {
         ($chart:expr) => {{
             let mut chart = $chart;
@@ -190,7 +206,7 @@ fn draw_panel(
                 .draw()
                 .map_err(plot_error(path))?;
             for (i, (name, data)) in panel.series.iter().enumerate() {
-                let color = colors[i % colors.len()];
+                let color = palette(i);
                 let data = data
                     .iter()
                     .copied()
@@ -306,34 +322,71 @@ pub fn image_grid_png(
     side: usize,
     images: &[(&[u8], String)],
 ) -> Result<()> {
+    let captions: Vec<&str> = images.iter().map(|(_, c)| c.as_str()).collect();
+    tile_grid_png(path, title, side, 6, &captions, |tile, pixel| {
+        let g = 255 - images[tile].0[pixel];
+        RGBColor(g, g, g)
+    })
+}
+
+/// Signed maps (`side × side` values each, row-major) in a grid of blue-white-red
+/// heatmaps on one shared symmetric scale (white = 0), each with a caption; e.g. a
+/// linear model's weights per class.
+pub fn heatmap_grid_png(
+    path: &Path,
+    title: &str,
+    side: usize,
+    maps: &[(&[f32], String)],
+) -> Result<()> {
+    let scale = maps
+        .iter()
+        .flat_map(|(m, _)| m.iter())
+        .fold(0f32, |acc, v| acc.max(v.abs()))
+        .max(f32::MIN_POSITIVE);
+    let captions: Vec<&str> = maps.iter().map(|(_, c)| c.as_str()).collect();
+    let title = format!("{title} (red > 0 > blue, |max| {scale:.3})");
+    tile_grid_png(path, &title, side, 5, &captions, |tile, pixel| {
+        diverging(0.5 + 0.5 * f64::from(maps[tile].0[pixel] / scale))
+    })
+}
+
+/// Tiles of `side × side` pixels in rows of `cols`, coloured by `color_at(tile, pixel)`,
+/// each with a caption under it.
+fn tile_grid_png(
+    path: &Path,
+    title: &str,
+    side: usize,
+    cols: usize,
+    captions: &[&str],
+    color_at: impl Fn(usize, usize) -> RGBColor,
+) -> Result<()> {
     ensure_font()?;
-    let cols = 6usize;
-    let rows = images.len().div_ceil(cols).max(1);
-    let (scale, caption) = (4i32, 22i32);
+    let rows = captions.len().div_ceil(cols).max(1);
+    let scale = (112 / side.max(1)).clamp(4, 24) as i32;
+    let caption = 22i32;
     let tile = (side as i32 * scale + 16, side as i32 * scale + caption + 10);
     let size = (
-        (tile.0 * cols as i32) as u32,
+        (tile.0 * cols as i32).max(420) as u32,
         (tile.1 * rows as i32 + 40) as u32,
     );
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(plot_error(path))?;
     let font = |px| ("sans-serif", px).into_font();
-    root.draw_text(title, &font(20).color(&BLACK), (10, 10))
+    root.draw_text(title, &font(18).color(&BLACK), (10, 10))
         .map_err(plot_error(path))?;
-    for (i, (pixels, label)) in images.iter().enumerate() {
+    for (i, label) in captions.iter().enumerate() {
         let (x0, y0) = (
             (i % cols) as i32 * tile.0 + 8,
             (i / cols) as i32 * tile.1 + 40,
         );
-        for (p, &v) in pixels.iter().enumerate() {
+        for p in 0..side * side {
             let (px, py) = (
                 x0 + (p % side) as i32 * scale,
                 y0 + (p / side) as i32 * scale,
             );
-            let g = 255 - v;
             root.draw(&Rectangle::new(
                 [(px, py), (px + scale, py + scale)],
-                RGBColor(g, g, g).filled(),
+                color_at(i, p).filled(),
             ))
             .map_err(plot_error(path))?;
         }
