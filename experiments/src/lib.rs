@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod backend;
 pub mod cli;
 pub mod dashboard;
+pub mod kmeans;
 pub mod mnist;
 pub mod plot;
 pub mod resources;
