@@ -177,7 +177,7 @@ fn bad_settings_fail_cleanly() {
             "k = 300 clusters but only 200 points",
         ),
         (
-            &["--tolerance", "-1"],
+            &["--tolerance=-1"],
             "tolerance must be a finite number >= 0, got -1",
         ),
         (
