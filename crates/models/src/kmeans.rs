@@ -35,7 +35,14 @@ use burn::{
 };
 
 /// Rows per chunk are chosen so that one chunk holds at most this many bytes of `f32`.
-pub const DEFAULT_CHUNK_BYTES: usize = 32 << 20;
+///
+/// Small chunks (4 MiB) keep burn-ndarray's per-product operand copies in reused heap
+/// memory instead of fresh pages, and stay far below lavapipe's 128 MiB buffer limit.
+pub const DEFAULT_CHUNK_BYTES: usize = 4 << 20;
+
+/// Each chunk's matrix product is split into up to this many batches (burn-ndarray
+/// runs the batches of a batched product in parallel, a single product on one thread).
+const PRODUCT_BATCHES: [usize; 4] = [8, 4, 2, 1];
 
 /// Why k-means cannot fit or predict.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -443,7 +450,9 @@ impl<B: Backend> KMeansData<B> {
     /// Rows per chunk for `n_features` columns when none is given: at most
     /// [`DEFAULT_CHUNK_BYTES`] of `f32` per chunk.
     pub fn default_chunk_rows(n_features: usize) -> usize {
-        (DEFAULT_CHUNK_BYTES / (4 * n_features.max(1))).max(1)
+        let rows = (DEFAULT_CHUNK_BYTES / (4 * n_features.max(1))).max(1);
+        // A multiple of 8 splits into equal product batches.
+        if rows >= 8 { rows / 8 * 8 } else { rows }
     }
 
     /// Splits `data` into chunks of `chunk_rows` rows (`None`: the default size).
@@ -551,6 +560,8 @@ use burn::tensor::ElementConversion;
 /// The data centred on their mean, with each row's squared norm.
 struct Prepared<B: Backend> {
     chunks: Vec<Tensor<B, 2>>,
+    /// The same chunks as `[batches, rows / batches, d]` for parallel products.
+    batched: Vec<Tensor<B, 3>>,
     norms: Vec<Tensor<B, 2>>,
     mean: Tensor<B, 2>,
     n_points: usize,
@@ -575,8 +586,20 @@ impl<B: Backend> Prepared<B> {
             .iter()
             .map(|c| c.clone().square().sum_dim(1))
             .collect();
+        let batched = chunks
+            .iter()
+            .map(|c| {
+                let [m, d] = c.dims();
+                let b = PRODUCT_BATCHES
+                    .into_iter()
+                    .find(|b| m % b == 0 && m / b >= 64)
+                    .unwrap_or(1);
+                c.clone().reshape([b, m / b, d])
+            })
+            .collect();
         Self {
             chunks,
+            batched,
             norms,
             mean,
             n_points: data.n_points,
@@ -603,20 +626,24 @@ impl<B: Backend> Prepared<B> {
     }
 }
 
+/// `x · w` for a chunk held as `[b, m / b, d]` and `w: [d, t]`, as `[m, t]`.
+fn product<B: Backend>(x: &Tensor<B, 3>, w: Tensor<B, 2>) -> Tensor<B, 2> {
+    let [b, r, d] = x.dims();
+    let t = w.dims()[1];
+    x.clone()
+        .matmul(w.unsqueeze::<3>().expand([b, d, t]))
+        .reshape([b * r, t])
+}
+
 /// Squared distances `[m, t]` of chunk rows to `centres` (`[t, d]`), clamped at 0.
 fn squared_distances<B: Backend>(
-    x: &Tensor<B, 2>,
+    x: &Tensor<B, 3>,
     x_sq: &Tensor<B, 2>,
     centres: &Tensor<B, 2>,
 ) -> Tensor<B, 2> {
     let t = centres.dims()[0];
     let c_sq = centres.clone().square().sum_dim(1).reshape([1, t]);
-    (x.clone()
-        .matmul(centres.clone().transpose())
-        .mul_scalar(-2.0)
-        + c_sq
-        + x_sq.clone())
-    .clamp_min(0.0)
+    (product(x, centres.clone().transpose()).mul_scalar(-2.0) + c_sq + x_sq.clone()).clamp_min(0.0)
 }
 
 fn read_f32<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
@@ -639,7 +666,7 @@ fn kmeans_plus_plus<B: Backend>(
     let first = rng.below(data.n_points);
     let mut centres = vec![data.row(first)];
     let mut closest: Vec<Tensor<B, 2>> = data
-        .chunks
+        .batched
         .iter()
         .zip(&data.norms)
         .map(|(x, x_sq)| squared_distances(x, x_sq, &centres[0]))
@@ -663,8 +690,8 @@ fn kmeans_plus_plus<B: Backend>(
         let candidate_rows = data.rows(&candidates);
         let mut updated = Vec::with_capacity(closest.len());
         let mut potential: Option<Tensor<B, 2>> = None;
-        for ((x, x_sq), old) in data.chunks.iter().zip(&data.norms).zip(&closest) {
-            let m = x.dims()[0];
+        for ((x, x_sq), old) in data.batched.iter().zip(&data.norms).zip(&closest) {
+            let m = x_sq.dims()[0];
             let d = squared_distances(x, x_sq, &candidate_rows)
                 .min_pair(old.clone().expand([m, trials]));
             let p = d.clone().sum_dim(0);
@@ -710,9 +737,15 @@ fn assign<B: Backend>(
     let mut moved = Tensor::<B, 1>::zeros([1], &device);
     let mut labels = Vec::with_capacity(data.chunks.len());
     let mut min_distances = Vec::with_capacity(data.chunks.len());
-    for (i, (x, x_sq)) in data.chunks.iter().zip(&data.norms).enumerate() {
+    for (i, ((x, x3), x_sq)) in data
+        .chunks
+        .iter()
+        .zip(&data.batched)
+        .zip(&data.norms)
+        .enumerate()
+    {
         let m = x.dims()[0];
-        let scores = x.clone().matmul(c_t.clone()) + c_sq.clone();
+        let scores = product(x3, c_t.clone()) + c_sq.clone();
         let (min, label) = scores.min_dim_with_indices(1);
         let label = label.reshape([m]);
         let min = (min + x_sq.clone()).clamp_min(0.0);
@@ -748,11 +781,11 @@ fn final_inertia<B: Backend>(data: &Prepared<B>, centroids: &Tensor<B, 2>) -> f6
     let c_sq = centroids.clone().square().sum_dim(1).reshape([1, k]);
     let c_t = centroids.clone().transpose().mul_scalar(-2.0);
     let total = data
-        .chunks
+        .batched
         .iter()
         .zip(&data.norms)
         .map(|(x, x_sq)| {
-            let scores = x.clone().matmul(c_t.clone()) + c_sq.clone();
+            let scores = product(x, c_t.clone()) + c_sq.clone();
             (scores.min_dim(1) + x_sq.clone()).clamp_min(0.0).sum()
         })
         .reduce(|a, b| a + b)
