@@ -484,7 +484,7 @@ impl<B: Backend> KMeansData<B> {
         if n_features == 0 {
             return Err(KMeansError::NoFeatures);
         }
-        if rows.len() % n_features != 0 {
+        if !rows.len().is_multiple_of(n_features) {
             return Err(KMeansError::RaggedRows {
                 len: rows.len(),
                 n_features,
@@ -592,7 +592,7 @@ impl<B: Backend> Prepared<B> {
                 let [m, d] = c.dims();
                 let b = PRODUCT_BATCHES
                     .into_iter()
-                    .find(|b| m % b == 0 && m / b >= 64)
+                    .find(|b| m.is_multiple_of(*b) && m / b >= 64)
                     .unwrap_or(1);
                 c.clone().reshape([b, m / b, d])
             })
