@@ -9,6 +9,7 @@
 //! builds them), so this crate does not depend on the data crate.
 
 pub mod binary;
+pub mod kmeans;
 pub mod layers;
 pub mod linear;
 pub mod mlp_classifier;
@@ -16,6 +17,7 @@ pub mod svm;
 pub mod tabular_mlp;
 
 pub use binary::{BinaryAccuracyMetric, BinaryClassificationOutput};
+pub use kmeans::{KMeans, KMeansData, KMeansError, KMeansParams, KMeansState};
 pub use linear::{LinearError, LinearModel, LinearModelConfig};
 pub use mlp_classifier::{MlpClassifier, MlpClassifierConfig};
 pub use svm::{LinearSvm, LinearSvmConfig, MulticlassHinge, SvmError, SvmOutput, SvmPrediction};
