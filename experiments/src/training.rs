@@ -140,6 +140,15 @@ pub fn announce_resume(dir: &ArtifactDir, resume_from: Option<usize>) {
     }
 }
 
+/// Prints how to continue a run the user stopped early; `command` is the binary with
+/// any flags the resume needs besides `--resume --artifact-dir` (e.g. `svm --dataset mnist`).
+pub fn announce_stopped(command: &str, dir: &ArtifactDir) {
+    println!(
+        "training stopped early; continue with: {command} --resume --artifact-dir {}",
+        dir.path().display()
+    );
+}
+
 /// The newest epoch whose model, optimizer and scheduler checkpoints are all present
 /// and non-empty in `<dir>/checkpoint`, if any.
 pub fn latest_checkpoint(dir: &Path) -> Option<usize> {

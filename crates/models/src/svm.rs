@@ -237,6 +237,24 @@ pub struct SvmPrediction<B: Backend> {
     pub decision: Tensor<B, 2>,
 }
 
+impl<B: Backend> SvmPrediction<B> {
+    /// Each row's class and its decision value (the single value of a binary model, the
+    /// predicted class's column of a multi-class one), read back to the host.
+    pub fn class_decisions(self) -> Vec<(i64, f32)> {
+        let k = self.decision.dims()[1];
+        let decision: Vec<f32> = self.decision.into_data().iter::<f32>().collect();
+        let classes: Vec<i64> = self.classes.into_data().iter::<i64>().collect();
+        classes
+            .into_iter()
+            .enumerate()
+            .map(|(i, class)| {
+                let column = if k == 1 { 0 } else { class as usize };
+                (class, decision[i * k + column])
+            })
+            .collect()
+    }
+}
+
 impl<B: Backend> LinearSvm<B> {
     /// Input features the model takes.
     pub fn inputs(&self) -> usize {

@@ -153,10 +153,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let result = training.launch(learner);
     drop(result.renderer);
     if interrupter.should_stop() {
-        println!(
-            "training stopped early; continue with: linreg --resume --artifact-dir {}",
-            dir.path().display()
-        );
+        training::announce_stopped("linreg", &dir);
         return Ok(());
     }
     let model = result.model;

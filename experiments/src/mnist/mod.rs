@@ -5,6 +5,7 @@
 //! images); the test set is used once, for the final evaluation. `mnist predict`
 //! classifies test images by index, or any 28×28 grayscale PNG, with a trained model.
 
+mod data;
 mod eval;
 mod predict;
 mod train;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize};
 
+pub(crate) use data::MnistSplits;
 pub use eval::{TestReport, evaluate};
 
 /// Name of the experiment in artifacts.

@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, sync::Arc, time::Instant};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use burn::{
     data::dataloader::{DataLoader, DataLoaderBuilder},
     optim::{AdamConfig, Optimizer, SgdConfig, momentum::MomentumConfig},
@@ -12,11 +12,11 @@ use burn::{
         metric::{AccuracyMetric, LearningRateMetric, LossMetric},
     },
 };
-use datasets::mnist::{MnistBatcher, MnistDataset, MnistImages, SIDE, Split, source::Search};
+use datasets::mnist::{MnistBatcher, MnistDataset, MnistImages, SIDE};
 use models::MlpClassifier;
 use serde::Serialize;
 
-use super::{MnistConfig, NAME, OptimizerKind, TrainArgs, eval};
+use super::{MnistConfig, MnistSplits, NAME, OptimizerKind, TrainArgs, eval};
 use crate::{
     artifacts::{ArtifactDir, SUMMARY_FILE, Summary, list_paths},
     backend::{self, InferenceBackend, TrainBackend},
@@ -118,25 +118,21 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         resume_from,
     } = training::prepare_run(&args.run, NAME, || args.resolve(), MnistConfig::epochs)?;
     let kind = config.kind()?;
-    let data_dir = Search::from_env(kind, args.data_dir.as_deref()).locate()?;
-    let loading = Instant::now();
-    let train_images = Arc::new(MnistImages::load(&data_dir, kind, Split::Train)?);
-    let test_images = Arc::new(MnistImages::load(&data_dir, kind, Split::Test)?);
-    let load_seconds = loading.elapsed().as_secs_f64();
-    let n = train_images.len();
-    if config.valid_size >= n {
-        bail!(
-            "--valid-size ({}) must be smaller than the {n} training images in '{}'",
-            config.valid_size,
-            data_dir.display()
-        );
-    }
-    let valid_range = n - config.valid_size..n;
-    let n_train = config.train_limit.unwrap_or(n).min(valid_range.start);
-    let n_test = config
-        .test_limit
-        .unwrap_or(test_images.len())
-        .min(test_images.len());
+    let MnistSplits {
+        data_dir,
+        train: train_images,
+        test: test_images,
+        valid_range,
+        n_train,
+        n_test,
+        load_seconds,
+    } = MnistSplits::load(
+        kind,
+        args.data_dir.as_deref(),
+        config.valid_size,
+        config.train_limit,
+        config.test_limit,
+    )?;
 
     let device = backend::device();
     let info = backend::describe(&device);
@@ -197,10 +193,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         }
     };
     if stopped {
-        println!(
-            "training stopped early; continue with: mnist --resume --artifact-dir {}",
-            dir.path().display()
-        );
+        training::announce_stopped("mnist", &dir);
         return Ok(());
     }
 

@@ -66,26 +66,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         TensorData::new(flat, [points.len(), width]),
         &device,
     );
-    let prediction = model.predict(x)?;
-    let k = prediction.decision.dims()[1];
-    let decision: Vec<f32> = prediction
-        .decision
-        .into_data()
-        .convert::<f32>()
-        .to_vec()
-        .expect("f32 data");
-    let classes: Vec<i64> = prediction
-        .classes
-        .into_data()
-        .convert::<i64>()
-        .to_vec()
-        .expect("int data");
-    for (i, (point, class)) in args.points.iter().zip(classes).enumerate() {
-        let value = if k == 1 {
-            decision[i]
-        } else {
-            decision[i * k + class as usize]
-        };
+    for (point, (class, value)) in args.points.iter().zip(model.predict(x)?.class_decisions()) {
         println!("({point}) is class {class} with decision value {value:.3}");
     }
     Ok(())

@@ -77,10 +77,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let result = training.launch(learner);
     drop(result.renderer);
     if interrupter.should_stop() {
-        println!(
-            "training stopped early; continue with: xor --resume --artifact-dir {}",
-            dir.path().display()
-        );
+        training::announce_stopped("xor", &dir);
         return Ok(());
     }
 

@@ -47,25 +47,23 @@ pub(super) fn train_mnist(
         resume_from,
     } = run;
     let kind = MnistKind::Mnist;
-    let data_dir = Search::from_env(kind, args.data_dir.as_deref()).locate()?;
-    let train_images = Arc::new(MnistImages::load(&data_dir, kind, Split::Train)?);
-    let test_images = Arc::new(MnistImages::load(&data_dir, kind, Split::Test)?);
+    let MnistSplits {
+        data_dir,
+        train: train_images,
+        test: test_images,
+        valid_range,
+        n_train,
+        n_test,
+        ..
+    } = MnistSplits::load(
+        kind,
+        args.data_dir.as_deref(),
+        config.valid_size,
+        config.train_limit,
+        config.test_limit,
+    )?;
     config.model.check_labels(train_images.labels())?;
     config.model.check_labels(test_images.labels())?;
-    let n = train_images.len();
-    if config.valid_size >= n {
-        bail!(
-            "--valid-size ({}) must be smaller than the {n} training images in '{}'",
-            config.valid_size,
-            data_dir.display()
-        );
-    }
-    let valid_range = n - config.valid_size..n;
-    let n_train = config.train_limit.unwrap_or(n).min(valid_range.start);
-    let n_test = config
-        .test_limit
-        .unwrap_or(test_images.len())
-        .min(test_images.len());
     let device = backend::device();
     let info = backend::describe(&device);
     announce(&info, &config, resume_from, &dir);
@@ -102,10 +100,7 @@ pub(super) fn train_mnist(
         &setup,
     )?;
     if fitted.stopped {
-        println!(
-            "training stopped early; continue with: svm --dataset mnist --resume --artifact-dir {}",
-            dir.path().display()
-        );
+        training::announce_stopped("svm --dataset mnist", &dir);
         return Ok(());
     }
     let model = fitted.model;

@@ -15,7 +15,7 @@ use burn::{
 };
 use datasets::{
     margin::{MarginBatcher, MarginDataset, SEED_EXTENT, random_points},
-    mnist::{MnistBatcher, MnistDataset, MnistImages, MnistKind, Split, source::Search},
+    mnist::{MnistBatcher, MnistDataset, MnistImages, MnistKind},
 };
 use models::LinearSvm;
 use serde::Serialize;
@@ -25,6 +25,7 @@ use crate::{
     artifacts::{ArtifactDir, SUMMARY_FILE, Summary, list_paths},
     backend::{self, BackendInfo, InferenceBackend, TrainBackend},
     dashboard::EpochRecord,
+    mnist::MnistSplits,
     training::{self, PreparedRun, TrainingSetup},
 };
 

@@ -90,10 +90,7 @@ pub(super) fn train_seed(
         &setup,
     )?;
     if fitted.stopped {
-        println!(
-            "training stopped early; continue with: svm --resume --artifact-dir {}",
-            dir.path().display()
-        );
+        training::announce_stopped("svm", &dir);
         return Ok(());
     }
     let model = fitted.model;
@@ -195,23 +192,10 @@ pub fn predict_points<B: Backend>(
         burn::tensor::TensorData::new(flat, [points.len(), 2]),
         device,
     );
-    let prediction = model.predict(x)?;
-    let decision: Vec<f32> = prediction
-        .decision
-        .into_data()
-        .convert::<f32>()
-        .to_vec()
-        .expect("f32 data");
-    let classes: Vec<i64> = prediction
-        .classes
-        .into_data()
-        .convert::<i64>()
-        .to_vec()
-        .expect("int data");
     Ok(points
         .iter()
-        .zip(decision.into_iter().zip(classes))
-        .map(|(&point, (decision_value, class))| PointPrediction {
+        .zip(model.predict(x)?.class_decisions())
+        .map(|(&point, (class, decision_value))| PointPrediction {
             point,
             class,
             decision_value,
