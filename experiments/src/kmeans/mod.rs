@@ -3,7 +3,7 @@
 //!
 //! The model is [`models::KMeans`]: every distance, assignment and centre update is a
 //! tensor operation on the compiled-in backend; the data are held as row chunks of at
-//! most 4 MiB by default (the 60,000 × 784 MNIST matrix is 188 MB, above lavapipe's
+//! most 8 MiB by default (the 60,000 × 784 MNIST matrix is 188 MB, above lavapipe's
 //! 128 MiB buffer limit).
 
 mod report;
@@ -83,7 +83,7 @@ pub struct Cli {
     /// Stop when the relative change of inertia between iterations is at most this.
     #[arg(long, default_value_t = 1e-4)]
     tolerance: f64,
-    /// Rows per data chunk [default: at most 4 MiB of f32 per chunk].
+    /// Rows per data chunk [default: at most 8 MiB of f32 per chunk].
     #[arg(long, value_name = "ROWS")]
     chunk_rows: Option<usize>,
     /// Standardise each feature to mean 0 and standard deviation 1 before fitting
