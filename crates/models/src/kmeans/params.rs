@@ -32,7 +32,7 @@ pub struct KMeansParams {
     #[config(default = 42)]
     pub seed: u64,
     /// Rows per data chunk for [`fit`](Self::fit); `None`: at most
-    /// [`DEFAULT_CHUNK_BYTES`] per chunk.
+    /// [`DEFAULT_CHUNK_BYTES`](super::DEFAULT_CHUNK_BYTES) per chunk.
     #[config(default = "None")]
     pub chunk_rows: Option<usize>,
 }
