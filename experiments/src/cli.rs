@@ -9,6 +9,8 @@ use clap::Args;
 pub struct RunArgs {
     /// Where the run writes its config, checkpoints, metric logs, plots and
     /// summary [default: artifacts/<experiment>].
+    // The doc comment is clap's --help text, not markdown.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(long, value_name = "DIR")]
     pub artifact_dir: Option<PathBuf>,
 

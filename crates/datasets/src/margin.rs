@@ -12,7 +12,7 @@
 //!
 //! so each point ends up at least `margin` (default 0.5) from `y = x`, and the two
 //! classes are separated by a gap at least `2·margin` wide. Generation is seeded and
-//! deterministic ([`SplitMix64`](crate::rng::SplitMix64)).
+//! deterministic ([`SplitMix64`]).
 
 use crate::rng::SplitMix64;
 use burn::{

@@ -111,7 +111,7 @@ pub struct Board {
     pub latest_train: BTreeMap<String, f64>,
     /// Finished epochs, oldest first.
     pub history: Vec<EpochRecord>,
-    /// Loss of every training step, `(step, loss)`, thinned to at most [`MAX_POINTS`].
+    /// Loss of every training step, `(step, loss)`, thinned to at most `MAX_POINTS`.
     pub train_loss: Vec<(f64, f64)>,
     /// When the renderer started.
     pub started: Instant,

@@ -31,11 +31,11 @@ fn choose(
     Box::new(EpochLogRenderer::with_sink(sink))
 }
 
-/// The renderer [`choose`] picked, as one concrete type for `SupervisedTraining::renderer`.
+/// The renderer `choose` picked, as one concrete type for `SupervisedTraining::renderer`.
 pub struct ChosenRenderer(Box<dyn MetricsRenderer>);
 
 impl ChosenRenderer {
-    /// See [`choose`]; every finished epoch is also pushed into `sink`.
+    /// See `choose`; every finished epoch is also pushed into `sink`.
     pub fn new(no_tui: bool, title: String, interrupter: Interrupter, sink: EpochSink) -> Self {
         Self(choose(no_tui, title, interrupter, sink))
     }

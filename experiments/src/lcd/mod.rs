@@ -46,6 +46,8 @@ fn image_sizes(s: &str) -> Result<UsizeList, String> {
 /// on fresh seeded digits and tested on other fresh digits. Prints the accuracy table
 /// and writes summary.json, confusion_<model>_<size>px_<n>.png and, for the linear
 /// model, weights_<size>px_<n>.png (its weights per digit as heatmaps).
+// The doc comment is clap's --help text, not markdown.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Parser)]
 #[command(name = "lcd", version)]
 pub struct Cli {

@@ -57,6 +57,8 @@ const ADAM_EPSILON: f32 = 1e-8;
 /// prints the truth table, evaluates a 100×100 grid over [0,1]² and writes
 /// surface.png, surface.csv, training_curves.png, model.mpk and summary.json to the
 /// artifact directory. `xor restore` reloads a trained model and only evaluates.
+// The doc comment is clap's --help text, not markdown.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Parser)]
 #[command(name = "xor", version, args_conflicts_with_subcommands = true)]
 #[command(allow_negative_numbers = true)]

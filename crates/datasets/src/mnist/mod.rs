@@ -2,7 +2,7 @@
 //! burn [`Dataset`]s of image indices with a [`Batcher`] that gathers each batch
 //! straight from that buffer into a single tensor upload.
 //!
-//! Files are found by [`source::locate`]: `--data-dir`, then `MNIST_DIR` /
+//! Files are found by [`source::Search::locate`]: `--data-dir`, then `MNIST_DIR` /
 //! `FASHION_MNIST_DIR`, then the user cache directory, where they are downloaded
 //! (with a progress bar, atomically, SHA-256-checked) when absent.
 
