@@ -61,37 +61,37 @@ pub fn assert_clean_failure(out: &Output, needle: &str) {
     assert!(!all.contains("RUST_BACKTRACE"), "backtrace hint in:\n{all}");
 }
 
-/// The real MNIST files: `$MNIST_DIR`, else `../shared/data/mnist` beside the checkout.
-/// Fails (does not skip) when they are missing.
-pub fn mnist_data_dir() -> String {
-    let dir = std::env::var_os("MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist")
-        });
+/// The directory named by `$var`, else `../shared/data/<subdir>` beside the checkout;
+/// fails (does not skip) unless `present` finds the data there.
+fn shared_data_dir(var: &str, subdir: &str, what: &str, present: impl Fn(&Path) -> bool) -> String {
+    let dir = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/data")
+            .join(subdir)
+    });
     assert!(
-        dir.join("train-images-idx3-ubyte.gz").is_file()
-            || dir.join("train-images-idx3-ubyte").is_file(),
-        "MNIST files not found in '{}': set MNIST_DIR",
+        present(&dir),
+        "{what} not found in '{}': set {var}",
         dir.display()
     );
     dir.to_str().expect("a UTF-8 path").to_string()
 }
 
+/// The real MNIST files: `$MNIST_DIR`, else `../shared/data/mnist` beside the checkout.
+/// Fails (does not skip) when they are missing.
+pub fn mnist_data_dir() -> String {
+    shared_data_dir("MNIST_DIR", "mnist", "MNIST files", |dir| {
+        dir.join("train-images-idx3-ubyte.gz").is_file()
+            || dir.join("train-images-idx3-ubyte").is_file()
+    })
+}
+
 /// The directory of the real SOCR table: `$SOCR_DIR`, else `../shared/data/socr`
 /// beside the checkout. Fails (does not skip) when it is missing.
 pub fn socr_data_dir() -> String {
-    let dir = std::env::var_os("SOCR_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/socr")
-        });
-    assert!(
-        dir.join("SOCR-HeightWeight.csv").is_file(),
-        "SOCR-HeightWeight.csv not found in '{}': set SOCR_DIR",
-        dir.display()
-    );
-    dir.to_str().expect("a UTF-8 path").to_string()
+    shared_data_dir("SOCR_DIR", "socr", "SOCR-HeightWeight.csv", |dir| {
+        dir.join("SOCR-HeightWeight.csv").is_file()
+    })
 }
 
 /// Runs `bin` with `args` headless and kills it (SIGKILL, no warning) `grace` after

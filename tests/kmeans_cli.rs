@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{assert_clean_failure, json, mnist_data_dir, numbers, run, text};
+use common::{assert_clean_failure, json, mnist_data_dir, numbers, run, socr_data_dir, text};
 
 const KMEANS: &str = env!("CARGO_BIN_EXE_kmeans");
 
@@ -14,21 +12,6 @@ const KMEANS: &str = env!("CARGO_BIN_EXE_kmeans");
 /// `python3 experiments/benches/kmeans_sklearn.py --socr .../SOCR-HeightWeight.csv`
 /// (scikit-learn 1.9.1): `socr.first_200.inertia`.
 const SKLEARN_INERTIA_200: f64 = 3462.4270595659045;
-
-/// The real SOCR table's directory; fails (does not skip) when it is missing.
-fn socr_data_dir() -> String {
-    let dir = std::env::var_os("SOCR_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/socr")
-        });
-    assert!(
-        dir.join("SOCR-HeightWeight.csv").is_file(),
-        "SOCR-HeightWeight.csv not found in '{}': set SOCR_DIR",
-        dir.display()
-    );
-    dir.to_str().expect("a UTF-8 path").to_string()
-}
 
 #[test]
 fn socr_200_rows_match_scikit_learn_and_name_sizes() {

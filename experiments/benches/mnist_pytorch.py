@@ -9,7 +9,6 @@ seconds of each training pass and the final test accuracy.
 """
 
 import argparse
-import gzip
 import json
 import os
 import time
@@ -17,16 +16,7 @@ import time
 import numpy as np
 import torch
 
-
-def read_idx(path):
-    if not os.path.exists(path):
-        path += ".gz"
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from idx import read_idx
 
 
 def load(data_dir, prefix):

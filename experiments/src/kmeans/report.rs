@@ -52,6 +52,20 @@ impl Fit<'_> {
             .sum()
     }
 
+    /// The metrics every data set reports, given the inertia in original units.
+    fn metrics(&self, inertia: f64) -> FitMetrics {
+        FitMetrics {
+            inertia,
+            model_inertia: self.model_inertia,
+            n_iter: self.n_iter,
+            seconds_per_iteration: self.seconds_per_iteration,
+            init_seconds: self.init_seconds,
+            fit_seconds: self.fit_seconds,
+            n_points: self.labels.len(),
+            standardized: self.standardized,
+        }
+    }
+
     fn counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.k];
         for &j in self.labels {
@@ -91,19 +105,26 @@ pub fn size_names(k: usize) -> Vec<String> {
     }
 }
 
+/// The `summary.json` metrics common to both data sets.
 #[derive(Debug, Serialize)]
-struct SocrMetrics {
+struct FitMetrics {
     inertia: f64,
     model_inertia: f64,
     n_iter: usize,
-    names: Vec<String>,
-    centroids: Vec<Vec<f64>>,
-    counts: Vec<usize>,
     seconds_per_iteration: f64,
     init_seconds: f64,
     fit_seconds: f64,
     n_points: usize,
     standardized: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct SocrMetrics {
+    #[serde(flatten)]
+    fit: FitMetrics,
+    names: Vec<String>,
+    centroids: Vec<Vec<f64>>,
+    counts: Vec<usize>,
 }
 
 /// SOCR: clusters named by size (the weight of their centre, ascending), the centres
@@ -185,35 +206,22 @@ pub(super) fn socr(dir: &ArtifactDir, fit: &Fit) -> Result<(serde_json::Value, V
     )?;
 
     let metrics = SocrMetrics {
-        inertia,
-        model_inertia: fit.model_inertia,
-        n_iter: fit.n_iter,
+        fit: fit.metrics(inertia),
         names,
         centroids: order.iter().map(|&j| fit.centroid(j).to_vec()).collect(),
         counts: order.iter().map(|&j| counts[j]).collect(),
-        seconds_per_iteration: fit.seconds_per_iteration,
-        init_seconds: fit.init_seconds,
-        fit_seconds: fit.fit_seconds,
-        n_points: fit.labels.len(),
-        standardized: fit.standardized,
     };
     Ok((serde_json::to_value(metrics)?, vec![path]))
 }
 
 #[derive(Debug, Serialize)]
 struct MnistMetrics {
-    inertia: f64,
-    model_inertia: f64,
-    n_iter: usize,
+    #[serde(flatten)]
+    fit: FitMetrics,
     purity: f64,
     majority_digit: Vec<u8>,
     counts: Vec<usize>,
     centroids: Vec<Vec<f64>>,
-    seconds_per_iteration: f64,
-    init_seconds: f64,
-    fit_seconds: f64,
-    n_points: usize,
-    standardized: bool,
 }
 
 /// Purity of `labels` (clusters) against `truth`: the share of points whose cluster's
@@ -286,18 +294,11 @@ pub(super) fn mnist(
         )?;
     }
     let metrics = MnistMetrics {
-        inertia,
-        model_inertia: fit.model_inertia,
-        n_iter: fit.n_iter,
+        fit: fit.metrics(inertia),
         purity,
         majority_digit: majority,
         counts,
         centroids: (0..fit.k).map(|j| fit.centroid(j).to_vec()).collect(),
-        seconds_per_iteration: fit.seconds_per_iteration,
-        init_seconds: fit.init_seconds,
-        fit_seconds: fit.fit_seconds,
-        n_points: fit.labels.len(),
-        standardized: fit.standardized,
     };
     Ok((serde_json::to_value(metrics)?, vec![path]))
 }

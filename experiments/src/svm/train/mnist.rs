@@ -90,7 +90,7 @@ pub(super) fn train_mnist(
         no_tui: args.run.no_tui,
         title: format!("burn zoo · svm (mnist) · {}", info.name),
     };
-    let fitted = fit(
+    let Some(fitted) = fit(
         model,
         &config,
         train_loader,
@@ -98,11 +98,11 @@ pub(super) fn train_mnist(
         steps,
         &dir,
         &setup,
-    )?;
-    if fitted.stopped {
+    )?
+    else {
         training::announce_stopped("svm --dataset mnist", &dir);
         return Ok(());
-    }
+    };
     let model = fitted.model;
 
     let device = &device;

@@ -53,11 +53,11 @@ const EVAL_BATCH: usize = 1_000;
 struct Fitted {
     model: LinearSvm<InferenceBackend>,
     epochs: Vec<EpochRecord>,
-    stopped: bool,
     seconds: f64,
 }
 
-/// Trains `model` with Adam and a linear learning-rate decay over `total_steps`.
+/// Trains `model` with Adam and a linear learning-rate decay over `total_steps`;
+/// `None` when the user stopped the run (its checkpoints stay resumable).
 fn fit(
     model: LinearSvm<TrainBackend>,
     config: &SvmRunConfig,
@@ -66,7 +66,7 @@ fn fit(
     total_steps: usize,
     dir: &ArtifactDir,
     setup: &TrainingSetup,
-) -> Result<Fitted> {
+) -> Result<Option<Fitted>> {
     let lr = config.learning_rate;
     let scheduler = LinearLrSchedulerConfig::new(lr, lr * FINAL_LR_FRACTION, total_steps.max(1))
         .init()
@@ -82,12 +82,14 @@ fn fit(
     let result = training.launch(learner);
     let seconds = started.elapsed().as_secs_f64();
     drop(result.renderer);
-    Ok(Fitted {
+    if interrupter.should_stop() {
+        return Ok(None);
+    }
+    Ok(Some(Fitted {
         model: result.model,
         epochs: training::trained_epochs(&sink),
-        stopped: interrupter.should_stop(),
         seconds,
-    })
+    }))
 }
 
 /// Objective, accuracy and (optionally) decision values of a model over some batches.

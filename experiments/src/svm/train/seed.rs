@@ -80,7 +80,7 @@ pub(super) fn train_seed(
         no_tui: args.run.no_tui,
         title: format!("burn zoo · svm (seed data) · {}", info.name),
     };
-    let fitted = fit(
+    let Some(fitted) = fit(
         model,
         &config,
         train_loader,
@@ -88,11 +88,11 @@ pub(super) fn train_seed(
         steps,
         &dir,
         &setup,
-    )?;
-    if fitted.stopped {
+    )?
+    else {
         training::announce_stopped("svm", &dir);
         return Ok(());
-    }
+    };
     let model = fitted.model;
 
     let batch = |d: &MarginDataset| {
