@@ -3,6 +3,7 @@
 //! Layout (every experiment):
 //!
 //! ```text
+//! <dir>/run.json             id, status, times, command line, backend, seed, git commit
 //! <dir>/config.json          the resolved experiment configuration
 //! <dir>/model.mpk            the final model record (full precision MessagePack)
 //! <dir>/summary.json         {experiment, backend, device, seed, config, metrics, wall_seconds}
@@ -25,8 +26,6 @@ use burn::{
     tensor::backend::Backend,
 };
 use serde::{Serialize, de::DeserializeOwned};
-
-use crate::backend::BackendInfo;
 
 /// The recorder for models and checkpoints: named MessagePack at full precision, so a
 /// restored or resumed model is bit-identical to the one saved.
@@ -139,47 +138,6 @@ pub fn list_paths(paths: &[PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The public shape of `summary.json`.
-#[derive(Debug, Serialize)]
-pub struct Summary<C: Serialize, M: Serialize> {
-    /// Experiment name (`xor`, `mnist`, ...).
-    pub experiment: String,
-    /// Backend name (`ndarray`, `wgpu`).
-    pub backend: String,
-    /// Device, as burn describes it.
-    pub device: String,
-    /// Seed of the run.
-    pub seed: u64,
-    /// The resolved configuration (the same as `config.json`).
-    pub config: C,
-    /// The experiment's results.
-    pub metrics: M,
-    /// Wall-clock seconds of the whole run.
-    pub wall_seconds: f64,
-}
-
-impl<C: Serialize, M: Serialize> Summary<C, M> {
-    /// A summary for `experiment` run on `backend`.
-    pub fn new(
-        experiment: &str,
-        backend: &BackendInfo,
-        seed: u64,
-        config: C,
-        metrics: M,
-        wall_seconds: f64,
-    ) -> Self {
-        Self {
-            experiment: experiment.to_string(),
-            backend: backend.name.clone(),
-            device: backend.device.clone(),
-            seed,
-            config,
-            metrics,
-            wall_seconds,
-        }
-    }
 }
 
 #[cfg(test)]

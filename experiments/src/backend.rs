@@ -47,13 +47,22 @@ pub fn device() -> Device {
     Device::default()
 }
 
-/// Backend and device, as printed at start-up and written to `summary.json`.
+/// The burn version the zoo is built with (pinned in the workspace).
+pub const BURN_VERSION: &str = "0.21.0";
+
+/// Backend and device, as printed at start-up and written to `run.json` and `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct BackendInfo {
-    /// `ndarray` or `wgpu`.
+    /// `ndarray`, `flex`, `ndarray+openblas` or `wgpu`.
     pub name: String,
     /// The device and burn's name for the backend on it, e.g. `Cpu (ndarray)`.
     pub device: String,
+    /// Whether the same configuration, seed and thread count give bit-identical
+    /// results: true for the CPU backends, false for wgpu (GPU reductions and atomics
+    /// do not promise an order).
+    pub deterministic: bool,
+    /// Worker threads available to the backend (`RAYON_NUM_THREADS`, else the cores).
+    pub threads: usize,
 }
 
 /// Describes the compiled-in backend and `device`.
@@ -61,5 +70,17 @@ pub fn describe(device: &Device) -> BackendInfo {
     BackendInfo {
         name: BACKEND_NAME.to_string(),
         device: format!("{device:?} ({})", InferenceBackend::name(device)),
+        deterministic: !cfg!(feature = "wgpu"),
+        threads: threads(),
     }
+}
+
+/// Worker threads: `RAYON_NUM_THREADS` when set to a positive number, else the
+/// available parallelism.
+pub fn threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

@@ -7,12 +7,17 @@ use clap::Args;
 /// Options every training experiment takes.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Where the run writes its config, checkpoints, metric logs, plots and
-    /// summary [default: artifacts/<experiment>].
+    /// Write the run (config, checkpoints, metric logs, plots, summary) to exactly this
+    /// directory [default: a new run directory artifacts/<experiment>/<run-id>, where
+    /// artifacts is $ZOO_ARTIFACTS if set]. With --resume: the run to continue.
     // The doc comment is clap's --help text, not markdown.
     #[allow(rustdoc::invalid_html_tags)]
     #[arg(long, value_name = "DIR")]
     pub artifact_dir: Option<PathBuf>,
+
+    /// A readable name appended to the new run's id (letters, digits, '-', '_', '.').
+    #[arg(long, value_name = "NAME", value_parser = run_name, conflicts_with = "resume")]
+    pub name: Option<String>,
 
     /// Random seed for parameter initialisation and data order.
     #[arg(long, default_value_t = 42)]
@@ -23,19 +28,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_tui: bool,
 
-    /// Continue an interrupted run in --artifact-dir from its last complete checkpoint,
-    /// with the configuration saved there (other hyper-parameter flags are ignored).
+    /// Continue an interrupted run from its newest complete checkpoint, with the
+    /// configuration saved there (other hyper-parameter flags are ignored): the run in
+    /// --artifact-dir, or else the newest unfinished run of this experiment.
     #[arg(long)]
     pub resume: bool,
 }
 
-impl RunArgs {
-    /// The artifact directory, defaulting to `artifacts/<experiment>`.
-    pub fn artifact_dir(&self, experiment: &str) -> PathBuf {
-        self.artifact_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("artifacts").join(experiment))
-    }
+/// Parses a `--name` (clap value parser).
+fn run_name(s: &str) -> Result<String, String> {
+    crate::run::id::check_name(s).map(|()| s.to_string())
 }
 
 /// Parses a strictly positive integer (clap value parser).

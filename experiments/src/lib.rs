@@ -11,13 +11,22 @@ pub mod kmeans;
 pub mod lcd;
 pub mod linreg;
 pub mod mnist;
+pub mod optim;
 pub mod plot;
 pub mod resources;
+pub mod run;
+pub mod runner;
 pub mod svm;
-pub mod training;
 pub mod xor;
 
 use std::process::ExitCode;
+
+/// Runs a binary's entry point `body` with the panic hook that marks an open run as
+/// failed, then turns its result into the exit code ([`exit_code`]).
+pub fn main(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    run::install_panic_hook();
+    exit_code(body())
+}
 
 /// Runs an experiment's entry point; an error prints as one `error: ...` line (with
 /// its causes) on stderr and exits with status 1.
@@ -25,6 +34,7 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            run::mark_failed(&format!("{err:#}"));
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }

@@ -10,5 +10,5 @@ use clap::Parser;
 use experiments::kmeans::{Cli, run};
 
 fn main() -> ExitCode {
-    experiments::exit_code(run(Cli::parse()))
+    experiments::main(|| run(Cli::parse()))
 }

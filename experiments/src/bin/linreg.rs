@@ -9,5 +9,5 @@ use clap::Parser;
 use experiments::linreg::{Cli, run};
 
 fn main() -> ExitCode {
-    experiments::exit_code(run(Cli::parse()))
+    experiments::main(|| run(Cli::parse()))
 }

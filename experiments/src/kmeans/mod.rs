@@ -25,9 +25,9 @@ use models::{KMeansData, KMeansParams, kmeans::Iteration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, Summary, list_paths},
     backend::{self, InferenceBackend},
     cli::{RunArgs, positive_usize},
+    run::KeyMetric,
 };
 
 /// Name of the experiment in artifacts.
@@ -98,7 +98,7 @@ pub struct Cli {
 
 /// The resolved configuration of a k-means run, saved as `config.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KMeansRunConfig {
+pub struct KMeansConfig {
     /// `socr` or `mnist`.
     pub dataset: DatasetKind,
     /// The model's hyper-parameters.
@@ -110,10 +110,7 @@ pub struct KMeansRunConfig {
 }
 
 impl Cli {
-    fn resolve(&self) -> Result<KMeansRunConfig> {
-        if self.run.resume {
-            bail!("--resume: k-means runs have no checkpoints; run again instead");
-        }
+    fn resolve(&self) -> Result<KMeansConfig> {
         let (k, n_init) = match self.dataset {
             DatasetKind::Socr => (4, 10),
             DatasetKind::Mnist => (10, 1),
@@ -125,7 +122,7 @@ impl Cli {
             .with_seed(self.run.seed)
             .with_chunk_rows(self.chunk_rows);
         params.validate().context("invalid k-means settings")?;
-        Ok(KMeansRunConfig {
+        Ok(KMeansConfig {
             dataset: self.dataset,
             params,
             limit: self.limit,
@@ -241,9 +238,11 @@ impl Progress {
 
 /// Runs the experiment.
 pub fn run(cli: Cli) -> Result<()> {
-    let started = Instant::now();
-    let config = cli.resolve()?;
-    let dir = ArtifactDir::create(cli.run.artifact_dir(NAME))?;
+    if cli.run.resume {
+        bail!("--resume: k-means runs have no checkpoints; run again instead");
+    }
+    let plan = crate::run::plan(&cli.run, NAME, || cli.resolve(), |_| 0)?;
+    let config = &plan.config;
     let device = backend::device();
     let info = backend::describe(&device);
     println!("backend: {} on {}", info.name, info.device);
@@ -271,7 +270,10 @@ pub fn run(cli: Cli) -> Result<()> {
         KMeansData::<InferenceBackend>::from_rows(&values, d, config.params.chunk_rows, &device)
             .context("cannot prepare the data")?;
     drop(values);
-    dir.write_json(CONFIG_FILE, &config)?;
+    let seed = config.params.seed;
+    let mut run = plan.open(&info, seed)?;
+    let config = &run.config;
+    let dir = run.dir.clone();
 
     let p = &config.params;
     println!(
@@ -315,11 +317,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
     let stem = dir.join("model");
     model.save(&stem)?;
-    let mut written = vec![
-        dir.join(CONFIG_FILE),
-        stem.with_extension("json"),
-        stem.with_extension("mpk"),
-    ];
+    let mut written = vec![stem.with_extension("json"), stem.with_extension("mpk")];
     written.push(report::write_history(&dir, &progress.history)?);
 
     let fit = report::Fit {
@@ -344,15 +342,7 @@ pub fn run(cli: Cli) -> Result<()> {
         )?,
     };
     written.extend(plots);
-    let summary = Summary::new(
-        NAME,
-        &info,
-        cli.run.seed,
-        &config,
-        metrics,
-        started.elapsed().as_secs_f64(),
-    );
-    written.push(dir.write_json(SUMMARY_FILE, &summary)?);
-    println!("wrote {}", list_paths(&written));
-    Ok(())
+    run.wrote(written);
+    let key = KeyMetric::min("inertia", fit.inertia());
+    run.finish(metrics, key)
 }

@@ -40,7 +40,7 @@ impl Fit<'_> {
     }
 
     /// Inertia in original units, in f64.
-    fn inertia(&self) -> f64 {
+    pub fn inertia(&self) -> f64 {
         self.rows()
             .zip(self.labels)
             .map(|(row, &j)| {

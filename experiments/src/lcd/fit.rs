@@ -1,7 +1,7 @@
 //! The grid of runs: data per image size, full-batch training of both models,
 //! evaluation, table, plots and summary.
 
-use std::{path::Path, time::Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 use burn::{
@@ -9,15 +9,16 @@ use burn::{
     optim::{AdamConfig, GradientsParams, Optimizer},
     tensor::{Int, Tensor, backend::Backend},
 };
-use datasets::lcd::{CLASSES, LcdConfig, LcdSet};
+use datasets::lcd::{CLASSES, LcdConfig as DigitsConfig, LcdSet};
 use models::{LinearModel, LinearModelConfig, MlpClassifier};
 use serde::Serialize;
 
-use super::{LcdExperimentConfig, NAME, TEST_SEED_OFFSET};
+use super::{LcdConfig, TEST_SEED_OFFSET};
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, Summary, list_paths},
+    artifacts::ArtifactDir,
     backend::{self, Device, InferenceBackend, TrainBackend},
     plot,
+    run::{KeyMetric, RunPlan},
 };
 
 /// One (model, image size, training-set size) run.
@@ -62,6 +63,8 @@ const SEED_FIGURES: [SeedFigure; 3] = [
 
 #[derive(Debug, Serialize)]
 struct LcdMetrics {
+    /// Mean test accuracy over every (model, image size, training-set size) row.
+    mean_test_accuracy: f64,
     table: Vec<Row>,
     /// The seed's linear-model figures on 10×10 jittered digits (50 test images).
     seed_reference: &'static [SeedFigure],
@@ -119,12 +122,16 @@ impl<'a> Split<'a> {
     }
 }
 
-pub(super) fn run_grid(config: &LcdExperimentConfig, path: &Path) -> Result<()> {
-    let started = Instant::now();
-    let dir = ArtifactDir::create(path)?;
-    dir.write_json(CONFIG_FILE, config)?;
+pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
     let device = backend::device();
     let info = backend::describe(&device);
+    for &size in &plan.config.sizes {
+        DigitsConfig::new(size)?;
+    }
+    let seed = plan.config.seed;
+    let mut run = plan.open(&info, seed)?;
+    let config = &run.config;
+    let dir = run.dir.clone();
     println!(
         "lcd: image sizes {:?}, training sets {:?}, {} test images, noise {}, {} full-batch Adam steps per model",
         config.sizes, config.train_sizes, config.test_size, config.noise, config.steps
@@ -136,8 +143,8 @@ pub(super) fn run_grid(config: &LcdExperimentConfig, path: &Path) -> Result<()> 
     let mut rows = Vec::new();
     let mut written = Vec::new();
     for &size in &config.sizes {
-        let lcd = LcdConfig::new(size)?.with_noise(config.noise);
-        let test_set = lcd.generate(config.test_size, config.seed + TEST_SEED_OFFSET);
+        let lcd = DigitsConfig::new(size)?.with_noise(config.noise);
+        let test_set = lcd.generate(config.test_size, config.seed.wrapping_add(TEST_SEED_OFFSET));
         let test = Split::new(&test_set, &device);
         let pixels = lcd.pixels();
         for &n in &config.train_sizes {
@@ -181,21 +188,18 @@ pub(super) fn run_grid(config: &LcdExperimentConfig, path: &Path) -> Result<()> 
         }
     }
     println!("\n{}", table_text(&rows));
+    let mean_test_accuracy =
+        rows.iter().map(|r| r.test_accuracy).sum::<f64>() / rows.len().max(1) as f64;
     let metrics = LcdMetrics {
+        mean_test_accuracy,
         table: rows,
         seed_reference: &SEED_FIGURES,
     };
-    let wall = started.elapsed().as_secs_f64();
-    let summary = Summary::new(NAME, &info, config.seed, config, metrics, wall);
-    written.push(dir.write_json(SUMMARY_FILE, &summary)?);
-    println!(
-        "wrote {} files in '{}': {}",
-        written.len(),
-        dir.path().display(),
-        list_paths(&written[written.len().saturating_sub(3)..])
-    );
-    println!("wall time {wall:.1} s");
-    Ok(())
+    run.wrote(written);
+    run.finish(
+        metrics,
+        KeyMetric::max("mean_test_accuracy", mean_test_accuracy),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

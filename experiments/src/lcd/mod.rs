@@ -10,15 +10,14 @@
 
 mod fit;
 
-use std::path::PathBuf;
-
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Parser;
-use datasets::lcd::LcdConfig;
 use models::{LinearModelConfig, MlpClassifierConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{LayerWidths, UsizeList, layer_widths, positive_f64, positive_usize, usize_list};
+use crate::cli::{
+    LayerWidths, RunArgs, UsizeList, layer_widths, positive_f64, positive_usize, usize_list,
+};
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "lcd";
@@ -34,7 +33,7 @@ fn noise(s: &str) -> Result<f64, String> {
 fn image_sizes(s: &str) -> Result<UsizeList, String> {
     let sizes = usize_list(s)?;
     for &size in &sizes.0 {
-        LcdConfig::new(size).map_err(|e| e.to_string())?;
+        datasets::lcd::LcdConfig::new(size).map_err(|e| e.to_string())?;
     }
     Ok(sizes)
 }
@@ -75,17 +74,13 @@ pub struct Cli {
     /// Hidden layer widths of the MLP, comma-separated.
     #[arg(long, value_name = "W[,W...]", default_value = "64", value_parser = layer_widths)]
     hidden: LayerWidths,
-    /// Where the run writes its summary and plots [default: artifacts/lcd].
-    #[arg(long, value_name = "DIR")]
-    artifact_dir: Option<PathBuf>,
-    /// Seed of the training digits (test digits use seed + 1,000,003) and of the initialisation.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// The resolved configuration, saved as `config.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LcdExperimentConfig {
+pub struct LcdConfig {
     /// Image sizes.
     pub sizes: Vec<usize>,
     /// Training-set sizes.
@@ -112,14 +107,14 @@ pub struct LcdExperimentConfig {
 pub const TEST_SEED_OFFSET: u64 = 1_000_003;
 
 impl Cli {
-    fn resolve(&self) -> Result<LcdExperimentConfig> {
+    fn resolve(&self) -> Result<LcdConfig> {
         let classes = datasets::lcd::CLASSES;
         let mlp = MlpClassifierConfig::new()
             .with_inputs(25)
             .with_hidden(self.hidden.0.clone())
             .with_classes(classes);
         mlp.validate()?;
-        Ok(LcdExperimentConfig {
+        Ok(LcdConfig {
             sizes: self.sizes.0.clone(),
             train_sizes: self.train_sizes.0.clone(),
             test_size: self.test_size,
@@ -129,17 +124,18 @@ impl Cli {
             mlp_lr: self.mlp_lr,
             linear: LinearModelConfig::new(25).with_outputs(classes),
             mlp,
-            seed: self.seed,
+            seed: self.run.seed,
         })
     }
 }
 
 /// Runs the `lcd` binary's command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let config = cli.resolve()?;
-    let dir = cli
-        .artifact_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("artifacts").join(NAME));
-    fit::run_grid(&config, &dir)
+    if cli.run.resume {
+        bail!(
+            "--resume: lcd runs have no checkpoints (each model trains in seconds); run again instead"
+        );
+    }
+    let plan = crate::run::plan(&cli.run, NAME, || cli.resolve(), |_| 0)?;
+    fit::run_grid(plan)
 }

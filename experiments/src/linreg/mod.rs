@@ -7,10 +7,12 @@
 //! `linreg predict` are in original units.
 
 mod data;
+mod plot;
 mod predict;
 mod train;
 
 use anyhow::{Result, bail};
+use burn::optim::SgdConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::LinearModelConfig;
 use serde::{Deserialize, Serialize};
@@ -167,6 +169,8 @@ pub struct LinregConfig {
     pub standardize: bool,
     /// The model (its widths follow the data).
     pub model: LinearModelConfig,
+    /// The optimizer's settings (burn's `SgdConfig`: plain SGD).
+    pub optimizer: SgdConfig,
     /// SGD learning rate.
     pub learning_rate: f64,
     /// Epochs.
@@ -214,6 +218,7 @@ impl TrainArgs {
             holdout: self.holdout,
             standardize: !self.no_standardize,
             model,
+            optimizer: SgdConfig::new(),
             learning_rate: self.lr,
             epochs: self.epochs,
             passes_per_epoch: self.passes_per_epoch,

@@ -15,9 +15,9 @@ use crate::{
 
 #[derive(Debug, Args)]
 pub(super) struct PredictArgs {
-    /// Artifact directory of a finished training run.
-    #[arg(long, value_name = "DIR", default_value = "artifacts/linreg")]
-    artifact_dir: PathBuf,
+    /// Run directory of a finished training run [default: the newest finished linreg run].
+    #[arg(long, value_name = "DIR")]
+    artifact_dir: Option<PathBuf>,
     /// Input values in original units; a model with several inputs takes them
     /// row after row.
     #[arg(required = true, allow_negative_numbers = true)]
@@ -25,7 +25,10 @@ pub(super) struct PredictArgs {
 }
 
 pub(super) fn predict(args: &PredictArgs) -> Result<()> {
-    let dir = ArtifactDir::open(&args.artifact_dir)?;
+    let dir = ArtifactDir::open(crate::run::finished_run_dir(
+        args.artifact_dir.as_deref(),
+        super::NAME,
+    )?)?;
     dir.require_model()?;
     let config: LinregConfig = dir.read_json(CONFIG_FILE)?;
     let scaler: Scaler = dir.read_json(SCALER_FILE)?;

@@ -1,12 +1,11 @@
 //! A training run: the learner (SGD on the standardised rows), the comparison with the
 //! exact least-squares solution, plots and summary.
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use burn::{
     data::dataloader::DataLoaderBuilder,
-    optim::SgdConfig,
     tensor::backend::Backend,
     train::{Learner, SupervisedTraining, metric::LossMetric},
 };
@@ -14,23 +13,12 @@ use datasets::tabular::{TableBatcher, TableDataset};
 use models::{LinearModel, linear::least_squares};
 use serde::Serialize;
 
-use super::{
-    DataKind, LinregConfig, NAME, SCALER_FILE, TrainArgs,
-    data::{self, Prepared, Scaler},
-};
+use super::{LinregConfig, NAME, SCALER_FILE, TrainArgs, data, plot};
 use crate::{
-    artifacts::{ArtifactDir, SUMMARY_FILE, Summary, list_paths},
     backend::{self, InferenceBackend, TrainBackend},
-    plot,
-    training::{self, PreparedRun, TrainingSetup},
+    run::{self, KeyMetric},
+    runner,
 };
-
-#[derive(Debug, Serialize)]
-struct EpochLoss {
-    epoch: usize,
-    train_loss: Option<f64>,
-    valid_loss: Option<f64>,
-}
 
 #[derive(Debug, Serialize)]
 struct LinregMetrics {
@@ -58,20 +46,7 @@ struct LinregMetrics {
     source: String,
     resumed_from_epoch: Option<usize>,
     seconds_per_epoch: Option<f64>,
-    history: Vec<EpochLoss>,
-}
-
-fn history(dir: &ArtifactDir) -> Vec<EpochLoss> {
-    let train = training::epoch_means(dir.path(), "train", "Loss");
-    let valid = training::epoch_means(dir.path(), "valid", "Loss");
-    train
-        .iter()
-        .map(|&(epoch, loss)| EpochLoss {
-            epoch,
-            train_loss: Some(loss),
-            valid_loss: valid.iter().find(|(e, _)| *e == epoch).map(|(_, v)| *v),
-        })
-        .collect()
+    history: Vec<runner::EpochRow>,
 }
 
 fn host(tensor: burn::tensor::Tensor<InferenceBackend, 1>) -> Vec<f64> {
@@ -79,14 +54,10 @@ fn host(tensor: burn::tensor::Tensor<InferenceBackend, 1>) -> Vec<f64> {
 }
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
-    let started = Instant::now();
-    let PreparedRun {
-        dir,
-        config,
-        resume_from,
-    } = training::prepare_run(&args.run, NAME, || args.resolve(), LinregConfig::epochs)?;
-    let data = data::prepare(&config, args.data_dir.as_deref())?;
-    let scaler = data::scaler(&config, &data);
+    let plan = run::plan(&args.run, NAME, || args.resolve(), LinregConfig::epochs)?;
+    let data = data::prepare(&plan.config, args.data_dir.as_deref())?;
+    let scaler = data::scaler(&plan.config, &data);
+    let config = &plan.config;
     let device = backend::device();
     let info = backend::describe(&device);
     let batch = config
@@ -120,7 +91,10 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         "data {}; backend {} ({}), seed {}",
         data.source, info.name, info.device, config.seed
     );
-    training::announce_resume(&dir, resume_from);
+    let seed = config.seed;
+    let mut run = plan.open(&info, seed)?;
+    runner::announce_resume(&run);
+    let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
     let model: LinearModel<TrainBackend> = config.model.init(&device)?;
@@ -139,28 +113,19 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         DataLoaderBuilder::<InferenceBackend, _, _>::new(TableBatcher::new(test_table.clone()))
             .batch_size(test_table.len())
             .build(TableDataset::new(&test_table));
-    let learner = Learner::new(model, SgdConfig::new().init(), config.learning_rate);
-    let training = SupervisedTraining::new(dir.path(), train_loader, valid_loader)
+    let learner = Learner::new(model, config.optimizer.init(), config.learning_rate);
+    let training = SupervisedTraining::new(run.dir.path(), train_loader, valid_loader)
         .metrics((LossMetric::new(),));
-    let interrupter = training.interrupter();
-    let setup = TrainingSetup {
-        num_epochs: config.epochs,
-        resume_from,
-        no_tui: args.run.no_tui,
-        title: format!("burn zoo · linreg · {}", info.name),
+    let Some(fitted) = runner::fit(&run, training, learner, config.epochs, "linreg") else {
+        return run.stop();
     };
-    let (training, sink) = training::configure(training, &dir, &setup);
-    let result = training.launch(learner);
-    drop(result.renderer);
-    if interrupter.should_stop() {
-        training::announce_stopped("linreg", &dir);
-        return Ok(());
-    }
-    let model = result.model;
+    let history = runner::history(run.dir.path());
+    let seconds_per_epoch = fitted.seconds_per_epoch();
+    let model = fitted.model;
 
     let (weights, bias) =
         scaler.to_original(&host(model.weights().flatten(0, 1)), &host(model.bias()));
-    let last_loss = history(&dir).last().and_then(|h| h.train_loss);
+    let last_loss = history.last().and_then(|h| h.get("train_loss"));
     let diverged = last_loss.is_some_and(|l| !l.is_finite());
     if diverged || weights.iter().chain(&bias).any(|v| !v.is_finite()) {
         bail!(
@@ -246,17 +211,17 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         data.test.len()
     );
 
-    let mut written = vec![dir.save_model(model)?];
-    written.push(dir.write_json(SCALER_FILE, &scaler)?);
-    written.extend(write_plots(
-        &dir,
-        &config,
+    let mut written = vec![run.dir.save_model(model)?];
+    written.push(run.dir.write_json(SCALER_FILE, &scaler)?);
+    written.extend(plot::write_plots(
+        &run.dir,
+        &run.config,
         &data,
         &scaler,
         (&weights, &bias),
         (&exact.weights, &exact.bias),
     )?);
-    let epochs = training::trained_epochs(&sink);
+    run.wrote(written);
     let metrics = LinregMetrics {
         slope: single.then(|| weights[0]),
         intercept: single.then(|| bias[0]),
@@ -275,154 +240,10 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         true_bias: data.truth.as_ref().map(|t| t.1.clone()),
         max_error_vs_truth,
         source: data.source.clone(),
-        resumed_from_epoch: resume_from,
-        seconds_per_epoch: training::mean_train_seconds(&epochs),
-        history: history(&dir),
+        resumed_from_epoch: run.resume_from,
+        seconds_per_epoch,
+        history,
     };
-    let wall = started.elapsed().as_secs_f64();
-    let summary = Summary::new(NAME, &info, config.seed, &config, metrics, wall);
-    written.push(dir.write_json(SUMMARY_FILE, &summary)?);
-    println!("wrote {}", list_paths(&written));
-    println!("wall time {wall:.2} s");
-    Ok(())
-}
-
-/// Most points drawn in the scatter plot (evenly spaced over the rows).
-const MAX_PLOTTED: usize = 5_000;
-
-/// fit.png (data with the fitted and exact lines, or predicted vs actual for several
-/// inputs) and training_curves.png.
-fn write_plots(
-    dir: &ArtifactDir,
-    config: &LinregConfig,
-    data: &Prepared,
-    scaler: &Scaler,
-    fit: (&[f64], &[f64]),
-    exact: (&[f64], &[f64]),
-) -> Result<Vec<PathBuf>> {
-    let rows = &data.test;
-    let step = rows.len().div_ceil(MAX_PLOTTED).max(1);
-    let shown = rows.len().div_ceil(step);
-    let which = if data.held_out {
-        "held-out"
-    } else {
-        "training"
-    };
-    let fit_png = dir.join("fit.png");
-    let single = fit.0.len() == 1;
-    let scatter = if single {
-        let points: Vec<(f64, f64)> = rows
-            .x
-            .iter()
-            .zip(&rows.y)
-            .step_by(step)
-            .map(|(&x, &y)| (x, y))
-            .collect();
-        let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-            (lo.min(p.0), hi.max(p.0))
-        });
-        let line = |(w, b): (&[f64], &[f64])| vec![(lo, b[0] + w[0] * lo), (hi, b[0] + w[0] * hi)];
-        plot::ScatterPlot {
-            title: format!(
-                "{} vs {}: {shown} of {} {which} rows, y = {:.4}x {:+.3}",
-                scaler.names.1,
-                scaler.names.0,
-                rows.len(),
-                fit.0[0],
-                fit.1[0]
-            ),
-            x_desc: scaler.names.0.clone(),
-            y_desc: scaler.names.1.clone(),
-            groups: vec![plot::PointGroup {
-                label: format!("{which} rows"),
-                points,
-                color: 0,
-                marker: plot::Marker::Dot,
-                size: 2,
-            }],
-            lines: vec![
-                plot::LineSpec {
-                    label: "gradient descent".into(),
-                    points: line(fit),
-                    color: 3,
-                    dashed: false,
-                },
-                plot::LineSpec {
-                    label: "exact least squares".into(),
-                    points: line(exact),
-                    color: 7,
-                    dashed: true,
-                },
-            ],
-            annotations: vec![],
-        }
-    } else {
-        let predictions = data::predict(rows, fit.0, fit.1);
-        let m = rows.n_outputs;
-        let points: Vec<(f64, f64)> = rows
-            .y
-            .iter()
-            .zip(&predictions)
-            .step_by(step * m)
-            .map(|(&y, &p)| (y, p))
-            .collect();
-        let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-            (lo.min(p.0), hi.max(p.0))
-        });
-        plot::ScatterPlot {
-            title: format!("first output: predicted vs actual ({shown} {which} rows)"),
-            x_desc: "actual".into(),
-            y_desc: "predicted".into(),
-            groups: vec![plot::PointGroup {
-                label: format!("{which} rows"),
-                points,
-                color: 0,
-                marker: plot::Marker::Dot,
-                size: 2,
-            }],
-            lines: vec![plot::LineSpec {
-                label: "predicted = actual".into(),
-                points: vec![(lo, lo), (hi, hi)],
-                color: 7,
-                dashed: true,
-            }],
-            annotations: vec![],
-        }
-    };
-    plot::scatter_png(&fit_png, &scatter)?;
-
-    let history = history(dir);
-    let series = |pick: fn(&EpochLoss) -> Option<f64>| {
-        history
-            .iter()
-            .filter_map(|h| pick(h).map(|v| (h.epoch as f64, v)))
-            .collect::<Vec<_>>()
-    };
-    let curves = dir.join("training_curves.png");
-    let units = if config.standardize {
-        "standardised"
-    } else {
-        "original units"
-    };
-    plot::line_charts_png(
-        &curves,
-        &[plot::Panel {
-            title: format!(
-                "linear regression ({})",
-                if config.dataset == DataKind::Socr {
-                    "SOCR"
-                } else {
-                    "synthetic"
-                }
-            ),
-            x_desc: "epoch",
-            y_desc: format!("MSE, {units} (mean per epoch)"),
-            series: vec![
-                ("train", series(|h| h.train_loss)),
-                ("valid", series(|h| h.valid_loss)),
-            ],
-            log_y: true,
-        }],
-    )?;
-    Ok(vec![fit_png, curves])
+    let key = KeyMetric::max("r2", metrics.r2);
+    run.finish(metrics, key)
 }

@@ -5,22 +5,24 @@
 //! images); the test set is used once, for the final evaluation. `mnist predict`
 //! classifies test images by index, or any 28×28 grayscale PNG, with a trained model.
 
-mod data;
 mod eval;
+mod plot;
 mod predict;
 mod train;
 
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use datasets::mnist::MnistKind;
 use models::MlpClassifierConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize};
+use crate::{
+    cli::{LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
+    optim::{OptimizerConfig, OptimizerKind},
+};
 
-pub(crate) use data::MnistSplits;
 pub use eval::{TestReport, evaluate};
 
 /// Name of the experiment in artifacts.
@@ -50,16 +52,6 @@ enum Command {
     /// Classify test images by index, or 28×28 grayscale PNG files, with a trained model;
     /// prints each image's class and the probabilities of all 10.
     Predict(predict::PredictArgs),
-}
-
-/// The optimizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OptimizerKind {
-    /// Adam (β1 0.9, β2 0.999, ε 1e-8: PyTorch's and Keras' defaults but for ε 1e-7).
-    Adam,
-    /// Stochastic gradient descent with momentum (--momentum).
-    Sgd,
 }
 
 fn parse_kind(s: &str) -> Result<MnistKind, String> {
@@ -124,12 +116,10 @@ pub struct MnistConfig {
     pub dataset: String,
     /// The network.
     pub model: MlpClassifierConfig,
-    /// The optimizer.
-    pub optimizer: OptimizerKind,
+    /// The optimizer's settings (burn's `AdamConfig` or `SgdConfig`).
+    pub optimizer: OptimizerConfig,
     /// Learning rate.
     pub learning_rate: f64,
-    /// SGD momentum.
-    pub momentum: f64,
     /// Epochs.
     pub epochs: usize,
     /// Batch size.
@@ -160,7 +150,7 @@ impl MnistConfig {
     fn describe(&self) -> String {
         let hidden: Vec<String> = self.model.hidden.iter().map(|w| w.to_string()).collect();
         format!(
-            "{} net {}-{}-{} relu{}, {:?} lr {}, batch {}, {} epochs",
+            "{} net {}-{}-{} relu{}, {} lr {}, batch {}, {} epochs",
             self.dataset,
             self.model.inputs,
             hidden.join("-"),
@@ -170,7 +160,7 @@ impl MnistConfig {
             } else {
                 String::new()
             },
-            self.optimizer,
+            self.optimizer.describe(),
             self.learning_rate,
             self.batch_size,
             self.epochs
@@ -187,9 +177,8 @@ impl TrainArgs {
         Ok(MnistConfig {
             dataset: self.dataset.name().to_string(),
             model,
-            optimizer: self.optimizer,
+            optimizer: OptimizerConfig::of(self.optimizer, self.momentum),
             learning_rate: self.lr,
-            momentum: self.momentum,
             epochs: self.epochs,
             batch_size: self.batch_size,
             valid_size: self.valid_size,

@@ -17,9 +17,9 @@ use crate::{
 /// Arguments of `mnist predict`.
 #[derive(Debug, Args)]
 pub(super) struct PredictArgs {
-    /// Artifact directory of a finished training run.
-    #[arg(long, value_name = "DIR", default_value = "artifacts/mnist")]
-    artifact_dir: PathBuf,
+    /// Run directory of a finished training run [default: the newest finished mnist run].
+    #[arg(long, value_name = "DIR")]
+    artifact_dir: Option<PathBuf>,
     /// Test-set indices to classify (e.g. --index 0 1 2).
     #[arg(long, value_name = "N", num_args = 1..)]
     index: Vec<usize>,
@@ -57,7 +57,10 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     if args.index.is_empty() && args.image.is_empty() {
         bail!("nothing to classify: pass --index N... (test images) and/or --image FILE.png...");
     }
-    let dir = ArtifactDir::open(&args.artifact_dir)?;
+    let dir = ArtifactDir::open(crate::run::finished_run_dir(
+        args.artifact_dir.as_deref(),
+        super::NAME,
+    )?)?;
     dir.require_model()?;
     let config: MnistConfig = dir.read_json(CONFIG_FILE)?;
     let kind = config.kind()?;

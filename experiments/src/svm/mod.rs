@@ -5,6 +5,7 @@
 //! accuracy 1.0, then 20 fresh random points are classified with their logits.
 //! `--dataset mnist` trains the 10-class linear SVM on MNIST pixels instead.
 
+mod eval;
 mod plot;
 mod predict;
 mod train;
@@ -16,7 +17,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::{LinearSvmConfig, MulticlassHinge};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{RunArgs, positive_f64, positive_usize};
+use crate::{
+    cli::{RunArgs, positive_f64, positive_usize},
+    optim::OptimizerConfig,
+};
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "svm";
@@ -117,12 +121,14 @@ struct TrainArgs {
 
 /// The resolved configuration of an SVM run, saved as `config.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SvmRunConfig {
+pub struct SvmConfig {
     /// `seed` or `mnist`.
     pub dataset: DataChoice,
     /// The model.
     pub model: LinearSvmConfig,
-    /// Adam's initial learning rate (decayed linearly to 1% over the run).
+    /// The optimizer's settings (burn's `AdamConfig`).
+    pub optimizer: OptimizerConfig,
+    /// The initial learning rate (decayed linearly to 1% over the run).
     pub learning_rate: f64,
     /// Epochs.
     pub epochs: usize,
@@ -149,7 +155,7 @@ pub struct SvmRunConfig {
 /// Fraction of the initial learning rate reached at the last step.
 pub const FINAL_LR_FRACTION: f64 = 0.01;
 
-impl SvmRunConfig {
+impl SvmConfig {
     /// Number of epochs.
     pub fn epochs(&self) -> usize {
         self.epochs
@@ -182,7 +188,7 @@ impl SvmRunConfig {
 }
 
 impl TrainArgs {
-    fn resolve(&self) -> Result<SvmRunConfig> {
+    fn resolve(&self) -> Result<SvmConfig> {
         let (inputs, classes, lambda, lr, epochs) = match self.dataset {
             DataChoice::Seed => (2, 2, 1e-3, 0.05, 4),
             DataChoice::Mnist => (
@@ -206,9 +212,10 @@ impl TrainArgs {
         if !(self.margin.is_finite() && self.margin >= 0.0) {
             bail!("--margin must be a finite number >= 0, got {}", self.margin);
         }
-        Ok(SvmRunConfig {
+        Ok(SvmConfig {
             dataset: self.dataset,
             model,
+            optimizer: OptimizerConfig::adam(),
             learning_rate,
             epochs: self.epochs.unwrap_or(epochs),
             points: self.points,

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use datasets::margin::{MarginDataset, SEED_EXTENT};
 
-use super::train::PointPrediction;
+use super::eval::PointPrediction;
 use crate::plot::{Annotation, LineSpec, Marker, PointGroup, ScatterPlot, scatter_png};
 
 /// The segment of the line `w·p + b = level` inside the square `[−e, e]²`, if any.

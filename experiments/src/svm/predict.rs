@@ -7,7 +7,7 @@ use burn::tensor::{Tensor, TensorData};
 use clap::Args;
 use models::LinearSvm;
 
-use super::{NAME, SvmRunConfig};
+use super::{NAME, SvmConfig};
 use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE},
     backend::{self, InferenceBackend},
@@ -15,7 +15,7 @@ use crate::{
 
 #[derive(Debug, Args)]
 pub(super) struct PredictArgs {
-    /// Artifact directory of a finished training run [default: artifacts/svm].
+    /// Run directory of a finished training run [default: the newest finished svm run].
     #[arg(long, value_name = "DIR")]
     artifact_dir: Option<PathBuf>,
     /// A point to classify, its coordinates comma-separated (e.g. `--point -0.2751,-0.4941`);
@@ -40,12 +40,11 @@ fn parse_point(s: &str) -> Result<Vec<f32>> {
 }
 
 pub(super) fn predict(args: &PredictArgs) -> Result<()> {
-    let dir = ArtifactDir::open(
-        args.artifact_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("artifacts").join(NAME)),
-    )?;
-    let config: SvmRunConfig = dir.read_json(CONFIG_FILE)?;
+    let dir = ArtifactDir::open(crate::run::finished_run_dir(
+        args.artifact_dir.as_deref(),
+        NAME,
+    )?)?;
+    let config: SvmConfig = dir.read_json(CONFIG_FILE)?;
     let device = backend::device();
     let model: LinearSvm<InferenceBackend> =
         dir.load_model(config.model.init(&device)?, &device)?;

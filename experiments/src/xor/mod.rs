@@ -6,7 +6,7 @@
 //! `--preset seed` is that network; the default preset is the project's (see
 //! [`Preset::Zoo`]).
 
-use std::{fmt::Write as _, path::PathBuf, time::Instant};
+use std::{fmt::Write as _, path::PathBuf};
 
 use anyhow::{Context, Result};
 use burn::{
@@ -27,11 +27,12 @@ use models::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, Summary, list_paths},
+    artifacts::{ArtifactDir, CONFIG_FILE, list_paths},
     backend::{self, BackendInfo, Device, InferenceBackend, TrainBackend},
     cli::{LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
     plot,
-    training::{self, TrainingSetup},
+    run::{self, KeyMetric},
+    runner,
 };
 
 mod eval;
@@ -78,9 +79,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct RestoreArgs {
-    /// Artifact directory of a finished training run.
-    #[arg(long, value_name = "DIR", default_value = "artifacts/xor")]
-    artifact_dir: PathBuf,
+    /// Run directory of a finished training run [default: the newest finished xor run].
+    #[arg(long, value_name = "DIR")]
+    artifact_dir: Option<PathBuf>,
 }
 
 /// Named starting configurations; explicit flags override them.
@@ -160,6 +161,8 @@ pub struct XorConfig {
     pub gate: String,
     /// The network.
     pub model: TabularMlpConfig,
+    /// Adam's settings (epsilon 1e-8 as in PyTorch and Keras; burn's default is 1e-5).
+    pub optimizer: AdamConfig,
     /// Adam learning rate.
     pub learning_rate: f64,
     /// Total full-batch steps.
@@ -178,6 +181,7 @@ impl XorConfig {
             preset,
             gate: gate.to_string(),
             model,
+            optimizer: AdamConfig::new().with_epsilon(ADAM_EPSILON),
             learning_rate,
             steps,
             steps_per_epoch: steps.min(500),
@@ -258,7 +262,9 @@ impl TrainArgs {
 /// Runs the `xor` binary's command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Some(Command::Restore(args)) => restore::restore(&args.artifact_dir),
+        Some(Command::Restore(args)) => {
+            restore::restore(&run::finished_run_dir(args.artifact_dir.as_deref(), NAME)?)
+        }
         None => match cli.train.seeds {
             Some(n) => sweep::sweep(&cli.train, n),
             None => train::train(&cli.train),

@@ -13,7 +13,7 @@ pub fn train_one<B: AutodiffBackend>(
     let gate = config.gate()?;
     B::seed(device, seed);
     let mut model: TabularMlp<B> = config.model.init(device)?;
-    let mut optimizer = AdamConfig::new().with_epsilon(ADAM_EPSILON).init();
+    let mut optimizer = config.optimizer.init();
     let (x, y) = (table_inputs(device), table_targets(gate, device));
     for _ in 0..config.steps {
         let out = model.forward_classification(x.clone(), y.clone());
@@ -45,29 +45,28 @@ struct SweepMetrics {
     per_seed: Vec<SeedResult>,
 }
 
+/// Name of the seed-sweep runs in artifacts (`artifacts/xor-seeds/<run-id>`).
+pub const SWEEP_NAME: &str = "xor-seeds";
+
 pub(super) fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
-    let started = Instant::now();
-    let config = args.resolve()?;
-    let gate = config.gate()?;
-    let dir = ArtifactDir::create(
-        args.run
-            .artifact_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("artifacts").join("xor-seeds")),
-    )?;
-    dir.write_json(CONFIG_FILE, &config)?;
+    let plan = run::plan(&args.run, SWEEP_NAME, || args.resolve(), XorConfig::epochs)?;
+    let gate = plan.config.gate()?;
     let device = backend::device();
     let info = backend::describe(&device);
-    announce(&info, &config);
+    announce(&info, &plan.config);
+    let seed = plan.config.seed;
+    let run = plan.open(&info, seed)?;
+    let config = &run.config;
+    let seeds: Vec<u64> = (0..n as u64).map(|i| config.seed.wrapping_add(i)).collect();
     println!(
         "training {n} nets with seeds {}..={}",
-        config.seed,
-        config.seed + n as u64 - 1
+        seeds[0],
+        seeds[n - 1]
     );
     let mut results = Vec::with_capacity(n);
     let mut first = None;
-    for seed in config.seed..config.seed + n as u64 {
-        let model = train_one::<TrainBackend>(&config, seed, &device)?;
+    for &seed in &seeds {
+        let model = train_one::<TrainBackend>(config, seed, &device)?;
         let eval = evaluate(&model, gate, &device);
         let converged = eval.accuracy == 1.0;
         let outs: Vec<String> = eval.outputs.iter().map(|o| format!("{o:.3}")).collect();
@@ -86,7 +85,7 @@ pub(super) fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
         });
         first.get_or_insert(eval);
     }
-    let seconds_total = started.elapsed().as_secs_f64();
+    let seconds_total = run.elapsed();
     let converged = results.iter().filter(|r| r.converged).count();
     let mean_loss = results.iter().map(|r| r.final_loss).sum::<f64>() / n as f64;
     println!(
@@ -94,8 +93,11 @@ pub(super) fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
         seconds_total / n as f64,
         config.steps
     );
+    let Some(first) = first else {
+        anyhow::bail!("--seeds must be at least 1");
+    };
     let metrics = SweepMetrics {
-        first: first.expect("n >= 1"),
+        first,
         seeds_total: n,
         seeds_converged: converged,
         mean_final_loss: mean_loss,
@@ -103,8 +105,5 @@ pub(super) fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
         seconds_per_net: seconds_total / n as f64,
         per_seed: results,
     };
-    let summary = Summary::new(NAME, &info, config.seed, &config, metrics, seconds_total);
-    let path = dir.write_json(SUMMARY_FILE, &summary)?;
-    println!("wrote {}", path.display());
-    Ok(())
+    run.finish(metrics, KeyMetric::max("seeds_converged", converged as f64))
 }

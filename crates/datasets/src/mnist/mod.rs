@@ -7,6 +7,7 @@
 //! (with a progress bar, atomically, SHA-256-checked) when absent.
 
 pub mod source;
+pub mod splits;
 
 use std::{
     ops::Range,

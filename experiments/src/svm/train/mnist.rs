@@ -34,18 +34,11 @@ struct MnistMetrics {
     n_test: usize,
     data_dir: String,
     resumed_from_epoch: Option<usize>,
+    history: Vec<runner::EpochRow>,
 }
 
-pub(super) fn train_mnist(
-    args: &TrainArgs,
-    run: PreparedRun<SvmRunConfig>,
-    started: Instant,
-) -> Result<()> {
-    let PreparedRun {
-        dir,
-        config,
-        resume_from,
-    } = run;
+pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<()> {
+    let config = &plan.config;
     let kind = MnistKind::Mnist;
     let MnistSplits {
         data_dir,
@@ -66,12 +59,16 @@ pub(super) fn train_mnist(
     config.model.check_labels(test_images.labels())?;
     let device = backend::device();
     let info = backend::describe(&device);
-    announce(&info, &config, resume_from, &dir);
+    announce(&info, config);
     println!(
         "data '{}' ({n_train} train, {} valid, {n_test} test)",
         data_dir.display(),
         config.valid_size
     );
+    let seed = config.seed;
+    let mut run = plan.open(&info, seed)?;
+    runner::announce_resume(&run);
+    let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
     let model: LinearSvm<TrainBackend> = config.model.init(&device)?;
@@ -84,24 +81,16 @@ pub(super) fn train_mnist(
         .batch_size(config.batch_size)
         .build(MnistDataset::new(&train_images, valid_range.clone()));
     let steps = config.epochs * n_train.div_ceil(config.batch_size);
-    let setup = TrainingSetup {
-        num_epochs: config.epochs,
-        resume_from,
-        no_tui: args.run.no_tui,
-        title: format!("burn zoo · svm (mnist) · {}", info.name),
-    };
     let Some(fitted) = fit(
+        &run,
         model,
-        &config,
         train_loader,
         valid_loader,
         steps,
-        &dir,
-        &setup,
+        "svm (mnist)",
     )?
     else {
-        training::announce_stopped("svm --dataset mnist", &dir);
-        return Ok(());
+        return run.stop();
     };
     let model = fitted.model;
 
@@ -163,7 +152,8 @@ pub(super) fn train_mnist(
             p.index, p.class, p.label, p.decision_value
         );
     }
-    let written = vec![dir.save_model(model)?];
+    let model_path = run.dir.save_model(model)?;
+    run.wrote([model_path]);
     let metrics = MnistMetrics {
         train_accuracy: train_eval.accuracy,
         final_loss: train_eval.loss,
@@ -175,12 +165,14 @@ pub(super) fn train_mnist(
         train_seconds: fitted.seconds,
         train_pass_seconds,
         predict_seconds,
-        epochs: config.epochs,
+        epochs: run.config.epochs,
         n_train,
-        n_valid: config.valid_size,
+        n_valid: run.config.valid_size,
         n_test,
         data_dir: data_dir.display().to_string(),
-        resumed_from_epoch: resume_from,
+        resumed_from_epoch: run.resume_from,
+        history: runner::history(run.dir.path()),
     };
-    finish(&dir, &info, &config, metrics, started, written)
+    let key = KeyMetric::max("test_accuracy", metrics.test_accuracy);
+    run.finish(metrics, key)
 }

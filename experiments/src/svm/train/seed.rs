@@ -2,17 +2,6 @@
 
 use super::*;
 
-/// One of the fresh points classified after training.
-#[derive(Debug, Clone, Serialize)]
-pub struct PointPrediction {
-    /// `[x, y]`.
-    pub point: [f32; 2],
-    /// Predicted class, 0 or 1.
-    pub class: i64,
-    /// The decision value `w·x + b` (the seed's "logit").
-    pub decision_value: f32,
-}
-
 #[derive(Debug, Serialize)]
 struct SeedMetrics {
     train_accuracy: f64,
@@ -30,31 +19,14 @@ struct SeedMetrics {
     steps: usize,
     train_seconds: f64,
     resumed_from_epoch: Option<usize>,
+    history: Vec<runner::EpochRow>,
 }
 
-/// Angle in degrees (0..=90) between the line `w·x + b = 0` and `y = x`.
-pub fn angle_to_diagonal(w: [f64; 2]) -> f64 {
-    if w[0] == 0.0 && w[1] == 0.0 {
-        return 90.0;
-    }
-    // The normal of y = x is (1, −1)/√2; the angle between the lines is the angle
-    // between their normals, folded into [0°, 90°]: atan2(|w × n|, |w · n|).
-    (w[0] + w[1]).abs().atan2((w[0] - w[1]).abs()).to_degrees()
-}
-
-pub(super) fn train_seed(
-    args: &TrainArgs,
-    run: PreparedRun<SvmRunConfig>,
-    started: Instant,
-) -> Result<()> {
-    let PreparedRun {
-        dir,
-        config,
-        resume_from,
-    } = run;
+pub(super) fn train_seed(plan: RunPlan<SvmConfig>) -> Result<()> {
+    let config = &plan.config;
     let device = backend::device();
     let info = backend::describe(&device);
-    announce(&info, &config, resume_from, &dir);
+    announce(&info, config);
     let data = MarginDataset::generate(config.points, config.margin, SEED_EXTENT, config.seed)?;
     let valid = MarginDataset::generate(
         config.points,
@@ -64,6 +36,10 @@ pub(super) fn train_seed(
     )?;
     let labels: Vec<u8> = data.items().iter().map(|i| i.label).collect();
     config.model.check_labels(&labels)?;
+    let seed = config.seed;
+    let mut run = plan.open(&info, seed)?;
+    runner::announce_resume(&run);
+    let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
     let model: LinearSvm<TrainBackend> = config.model.init(&device)?;
@@ -74,24 +50,16 @@ pub(super) fn train_seed(
         .batch_size(config.points)
         .build(valid.clone());
     let steps = config.epochs * config.steps_per_epoch;
-    let setup = TrainingSetup {
-        num_epochs: config.epochs,
-        resume_from,
-        no_tui: args.run.no_tui,
-        title: format!("burn zoo · svm (seed data) · {}", info.name),
-    };
     let Some(fitted) = fit(
+        &run,
         model,
-        &config,
         train_loader,
         valid_loader,
         steps,
-        &dir,
-        &setup,
+        "svm (seed data)",
     )?
     else {
-        training::announce_stopped("svm", &dir);
-        return Ok(());
+        return run.stop();
     };
     let model = fitted.model;
 
@@ -158,10 +126,10 @@ pub(super) fn train_seed(
         );
     }
 
-    let mut written = vec![dir.save_model(model)?];
-    let png = dir.join("svm.png");
+    let model_path = run.dir.save_model(model)?;
+    let png = run.dir.join("svm.png");
     plot::seed_plot(&png, &data, w, b, margin, &support, &predictions)?;
-    written.push(png);
+    run.wrote([model_path, png]);
     let metrics = SeedMetrics {
         train_accuracy: eval.accuracy,
         final_loss: eval.loss,
@@ -173,48 +141,12 @@ pub(super) fn train_seed(
         support_vectors: support.len(),
         predictions,
         seed_examples,
-        epochs: config.epochs,
+        epochs: run.config.epochs,
         steps,
         train_seconds: fitted.seconds,
-        resumed_from_epoch: resume_from,
+        resumed_from_epoch: run.resume_from,
+        history: runner::history(run.dir.path()),
     };
-    finish(&dir, &info, &config, metrics, started, written)
-}
-
-/// Classifies `points` with `model`: class and decision value of each.
-pub fn predict_points<B: Backend>(
-    model: &LinearSvm<B>,
-    points: &[[f32; 2]],
-    device: &B::Device,
-) -> Result<Vec<PointPrediction>> {
-    let flat: Vec<f32> = points.iter().flatten().copied().collect();
-    let x = Tensor::<B, 2>::from_data(
-        burn::tensor::TensorData::new(flat, [points.len(), 2]),
-        device,
-    );
-    Ok(points
-        .iter()
-        .zip(model.predict(x)?.class_decisions())
-        .map(|(&point, (class, decision_value))| PointPrediction {
-            point,
-            class,
-            decision_value,
-        })
-        .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn angle_to_the_diagonal() {
-        assert!(angle_to_diagonal([-1.0, 1.0]).abs() < 1e-9);
-        assert!(angle_to_diagonal([2.0, -2.0]).abs() < 1e-9);
-        assert!((angle_to_diagonal([1.0, 0.0]) - 45.0).abs() < 1e-9);
-        assert!((angle_to_diagonal([1.0, 1.0]) - 90.0).abs() < 1e-9);
-        let tilted = [-(40f64.to_radians().cos()), 40f64.to_radians().sin()];
-        // The normal (−cos 40°, sin 40°) is 5° off (−cos 45°, sin 45°).
-        assert!((angle_to_diagonal(tilted) - 5.0).abs() < 1e-9);
-    }
+    let key = KeyMetric::max("valid_accuracy", metrics.valid_accuracy);
+    run.finish(metrics, key)
 }

@@ -1,4 +1,5 @@
-//! The MNIST files of a run, found, loaded and split (shared by `mnist` and `svm --dataset mnist`).
+//! The MNIST files of a run, found, loaded and split into training, validation and
+//! test rows (shared by the `mnist` and `svm --dataset mnist` experiments).
 
 use std::{
     ops::Range,
@@ -7,11 +8,29 @@ use std::{
     time::Instant,
 };
 
-use anyhow::{Result, bail};
-use datasets::mnist::{MnistImages, MnistKind, Split, source::Search};
+use super::{MnistError, MnistImages, MnistKind, Split, source::Search};
+
+/// Why a split cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SplitError {
+    /// The files could not be found or read.
+    #[error(transparent)]
+    Mnist(#[from] MnistError),
+    /// The validation set would take the whole training set.
+    #[error("--valid-size ({valid_size}) must be smaller than the {n} training images in '{dir}'")]
+    ValidTooLarge {
+        /// Validation images asked for.
+        valid_size: usize,
+        /// Training images in the file.
+        n: usize,
+        /// Where the files are.
+        dir: String,
+    },
+}
 
 /// Training and test images with the split of the training set.
-pub(crate) struct MnistSplits {
+#[derive(Debug)]
+pub struct MnistSplits {
     /// Where the files were found.
     pub data_dir: PathBuf,
     /// The training file's images (training rows first, validation rows last).
@@ -31,13 +50,13 @@ pub(crate) struct MnistSplits {
 impl MnistSplits {
     /// Locates (see [`Search`]) and loads `kind`, carving `valid_size` validation images
     /// from the end of the training set; `train_limit` and `test_limit` cap the rest.
-    pub(crate) fn load(
+    pub fn load(
         kind: MnistKind,
         data_dir: Option<&Path>,
         valid_size: usize,
         train_limit: Option<usize>,
         test_limit: Option<usize>,
-    ) -> Result<Self> {
+    ) -> Result<Self, SplitError> {
         let data_dir = Search::from_env(kind, data_dir).locate()?;
         let loading = Instant::now();
         let train = Arc::new(MnistImages::load(&data_dir, kind, Split::Train)?);
@@ -45,10 +64,11 @@ impl MnistSplits {
         let load_seconds = loading.elapsed().as_secs_f64();
         let n = train.len();
         if valid_size >= n {
-            bail!(
-                "--valid-size ({valid_size}) must be smaller than the {n} training images in '{}'",
-                data_dir.display()
-            );
+            return Err(SplitError::ValidTooLarge {
+                valid_size,
+                n,
+                dir: data_dir.display().to_string(),
+            });
         }
         let valid_range = n - valid_size..n;
         let n_train = train_limit.unwrap_or(n).min(valid_range.start);

@@ -1,0 +1,343 @@
+//! The one learner runner every gradient-trained experiment uses.
+//!
+//! An experiment builds what is its own (model, optimizer, learning rate or scheduler,
+//! loaders, metrics) into a [`SupervisedTraining`] and a [`Learner`]; [`fit`] does the
+//! rest: the dashboard or plain log, a checkpoint every epoch, metric logs with right
+//! epoch numbers after a resume, the resume itself, and the early-stop check.
+//! [`history`] and [`write_training_curves`] then read the per-epoch metrics back for
+//! `summary.json` and `training_curves.png`.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    fs,
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use anyhow::Result;
+use burn::train::{
+    Learner, LearningComponentsTypes, SupervisedTraining,
+    logger::{FileMetricLogger, MetricLogger},
+    metric::{
+        MetricDefinition, NumericEntry,
+        store::{EpochSummary, MetricsUpdate, Split},
+    },
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    artifacts::Recorder,
+    dashboard::{ChosenRenderer, EpochRecord, EpochSink},
+    plot,
+    run::Run,
+};
+
+/// What a finished launch of the learner produced.
+#[derive(Debug)]
+pub struct Fitted<M> {
+    /// The trained model, on the inference backend.
+    pub model: M,
+    /// The epochs this process trained (a resumed run has fewer than the total).
+    pub epochs: Vec<EpochRecord>,
+    /// Wall seconds of the whole launch (training passes, validation, checkpoints).
+    pub seconds: f64,
+}
+
+impl<M> Fitted<M> {
+    /// Mean seconds of the training passes (validation excluded), if any epoch ran.
+    pub fn seconds_per_epoch(&self) -> Option<f64> {
+        (!self.epochs.is_empty()).then(|| {
+            self.epochs
+                .iter()
+                .map(|e| e.train_duration.as_secs_f64())
+                .sum::<f64>()
+                / self.epochs.len() as f64
+        })
+    }
+}
+
+/// Prints which checkpoint a resumed run continues from (nothing for a fresh run).
+pub fn announce_resume<C>(run: &Run<C>) {
+    if let Some(epoch) = run.resume_from {
+        println!(
+            "resuming from the epoch-{epoch} checkpoint in '{}'",
+            run.dir.path().display()
+        );
+    }
+}
+
+/// Trains `learner` with `training` (the experiment's loaders and metrics) for
+/// `num_epochs` epochs in `run`'s directory: our renderer (dashboard titled `title`,
+/// or one plain line per epoch), a full-precision file checkpointer every epoch,
+/// metric logs, and the resume from `run.resume_from`.
+///
+/// `None` when the user stopped the run: its checkpoints stay resumable, and the
+/// caller ends the run with [`Run::stop`].
+pub fn fit<LC, C>(
+    run: &Run<C>,
+    training: SupervisedTraining<LC>,
+    learner: Learner<LC>,
+    num_epochs: usize,
+    title: &str,
+) -> Option<Fitted<LC::InferenceModel>>
+where
+    LC: LearningComponentsTypes + Send + 'static,
+    C: Serialize,
+{
+    let sink = EpochSink::default();
+    let interrupter = training.interrupter();
+    let renderer = ChosenRenderer::new(
+        run.no_tui,
+        format!("burn zoo · {title} · {}", run.backend.name),
+        interrupter.clone(),
+        sink.clone(),
+    );
+    let training = training
+        .renderer(renderer)
+        .with_file_checkpointer(Recorder::new())
+        .with_metric_logger(EpochFixLogger::new(run.dir.path(), run.resume_from))
+        .num_epochs(num_epochs);
+    let training = match run.resume_from {
+        Some(epoch) => training.checkpoint(epoch),
+        None => training,
+    };
+    let started = Instant::now();
+    let result = training.launch(learner);
+    let seconds = started.elapsed().as_secs_f64();
+    drop(result.renderer);
+    if interrupter.should_stop() {
+        return None;
+    }
+    let epochs = sink.lock().map(|r| r.clone()).unwrap_or_default();
+    Some(Fitted {
+        model: result.model,
+        epochs,
+        seconds,
+    })
+}
+
+/// burn's [`FileMetricLogger`] with a fix for resumed runs.
+///
+/// burn 0.21's event store numbers the first epoch after a resume as epoch 1 (its
+/// counter starts at 1 and only advances at the end of an epoch), so that epoch's
+/// logs overwrite `epoch-1/`. This logger writes the first epoch of each split after
+/// a resume to `epoch-<checkpoint + 1>/` instead; later epochs are numbered right.
+pub struct EpochFixLogger {
+    inner: FileMetricLogger,
+    /// Splits whose first epoch since the start of this process has ended.
+    finished_splits: HashSet<Split>,
+    resumed_at: Option<usize>,
+}
+
+impl EpochFixLogger {
+    /// Logs to `directory`; `resume_from` is the checkpoint epoch a resumed run starts from.
+    pub fn new(directory: &Path, resume_from: Option<usize>) -> Self {
+        Self {
+            inner: FileMetricLogger::new(directory),
+            finished_splits: HashSet::new(),
+            resumed_at: resume_from,
+        }
+    }
+
+    fn epoch(&self, epoch: usize, split: &Split) -> usize {
+        match self.resumed_at {
+            Some(checkpoint) if !self.finished_splits.contains(split) => checkpoint + 1,
+            _ => epoch,
+        }
+    }
+}
+
+impl MetricLogger for EpochFixLogger {
+    fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
+        let epoch = self.epoch(epoch, split);
+        self.inner.log(update, epoch, split);
+    }
+
+    fn read_numeric(
+        &mut self,
+        name: &str,
+        epoch: usize,
+        split: &Split,
+    ) -> Result<Vec<NumericEntry>, String> {
+        self.inner.read_numeric(name, epoch, split)
+    }
+
+    fn log_metric_definition(&mut self, definition: MetricDefinition) {
+        self.inner.log_metric_definition(definition);
+    }
+
+    fn log_epoch_summary(&mut self, summary: EpochSummary) {
+        // After the first epoch of a split ends, the store's own numbering is right.
+        self.finished_splits.insert(summary.split.clone());
+        self.inner.log_epoch_summary(summary);
+    }
+}
+
+/// One epoch's metric means, as `summary.json` lists them in `metrics.history`:
+/// `epoch` plus `<split>_<metric>` keys (`train_loss`, `valid_accuracy`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRow {
+    /// The epoch (1-based).
+    pub epoch: usize,
+    /// Mean of each metric over the epoch's iterations.
+    #[serde(flatten)]
+    pub values: BTreeMap<String, f64>,
+}
+
+impl EpochRow {
+    /// The mean of `key` (e.g. `valid_loss`) in this epoch, if logged.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.values.get(key).copied()
+    }
+}
+
+/// The key of burn metric `name` in the history: lower case, spaces as `_`
+/// (`Learning Rate` → `learning_rate`).
+pub fn metric_key(name: &str) -> String {
+    name.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
+/// Every metric's per-epoch means, read back from burn's logs under `dir`
+/// (`<split>/epoch-N/<Metric>.log`), in epoch order.
+pub fn history(dir: &Path) -> Vec<EpochRow> {
+    let mut rows: BTreeMap<usize, BTreeMap<String, f64>> = BTreeMap::new();
+    for split in ["train", "valid"] {
+        for (epoch, epoch_dir) in numbered_dirs(&dir.join(split)) {
+            let Ok(files) = fs::read_dir(&epoch_dir) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let path = file.path();
+                let (Some(stem), Some("log")) = (
+                    path.file_stem().and_then(|s| s.to_str()),
+                    path.extension().and_then(|s| s.to_str()),
+                ) else {
+                    continue;
+                };
+                if let Some(mean) = log_mean(&path) {
+                    rows.entry(epoch)
+                        .or_default()
+                        .insert(format!("{split}_{}", metric_key(stem)), mean);
+                }
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|(epoch, values)| EpochRow { epoch, values })
+        .collect()
+}
+
+/// `(N, path)` of every `epoch-N` directory in `dir`.
+fn numbered_dirs(dir: &Path) -> Vec<(usize, PathBuf)> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let epoch = entry
+                .file_name()
+                .to_str()?
+                .strip_prefix("epoch-")?
+                .parse()
+                .ok()?;
+            Some((epoch, entry.path()))
+        })
+        .collect()
+}
+
+/// Mean of the values in one burn metric log (one `value` or `value,count` per line).
+fn log_mean(path: &Path) -> Option<f64> {
+    let text = fs::read_to_string(path).ok()?;
+    let values: Vec<f64> = text
+        .lines()
+        .filter_map(|line| NumericEntry::deserialize(line).ok())
+        .map(|entry| entry.current())
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// The metrics in `history` (`loss`, `accuracy`, ...) in a stable order: loss first.
+pub fn metric_names(history: &[EpochRow]) -> Vec<String> {
+    let mut names: Vec<String> = history
+        .iter()
+        .flat_map(|row| row.values.keys())
+        .filter_map(|key| key.split_once('_').map(|(_, metric)| metric.to_string()))
+        .collect();
+    names.sort_by_key(|n| (n != "loss", n.clone()));
+    names.dedup();
+    names
+}
+
+/// Writes `training_curves.png` in `dir`: one panel per metric in `history` (train and
+/// valid per epoch; loss on a log scale when it spans more than two decades).
+/// `loss_name` describes the loss (e.g. `cross-entropy`).
+pub fn write_training_curves(dir: &Path, history: &[EpochRow], loss_name: &str) -> Result<PathBuf> {
+    let panels: Vec<plot::Panel> = metric_names(history)
+        .into_iter()
+        .map(|metric| {
+            let series = |split: &'static str| {
+                let key = format!("{split}_{metric}");
+                let points: Vec<(f64, f64)> = history
+                    .iter()
+                    .filter_map(|row| row.get(&key).map(|v| (row.epoch as f64, v)))
+                    .collect();
+                (split, points)
+            };
+            let series: Vec<_> = [series("train"), series("valid")]
+                .into_iter()
+                .filter(|(_, points)| !points.is_empty())
+                .collect();
+            let (lo, hi) = series
+                .iter()
+                .flat_map(|(_, p)| p.iter().map(|(_, v)| *v))
+                .fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            let y_desc = match metric.as_str() {
+                "loss" => format!("{loss_name} (mean per epoch)"),
+                other => format!("{} (mean per epoch)", other.replace('_', " ")),
+            };
+            plot::Panel {
+                title: metric.replace('_', " "),
+                x_desc: "epoch",
+                y_desc,
+                series,
+                log_y: metric == "loss" && lo > 0.0 && hi / lo > 100.0,
+            }
+        })
+        .collect();
+    let path = dir.join("training_curves.png");
+    plot::line_charts_png(&path, &panels)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_reads_every_metric_in_epoch_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (split, epoch, name, text) in [
+            ("train", 10, "Loss", "1.0\n3.0\n"),
+            ("train", 2, "Loss", "0.5,4\n"),
+            ("valid", 2, "Accuracy", "90\n"),
+            ("train", 2, "Learning Rate", "0.1\n"),
+        ] {
+            let d = tmp.path().join(format!("{split}/epoch-{epoch}"));
+            fs::create_dir_all(&d).unwrap();
+            fs::write(d.join(format!("{name}.log")), text).unwrap();
+        }
+        let rows = history(tmp.path());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].epoch, 2);
+        assert_eq!(rows[0].get("train_loss"), Some(0.5));
+        assert_eq!(rows[0].get("valid_accuracy"), Some(90.0));
+        assert_eq!(rows[0].get("train_learning_rate"), Some(0.1));
+        assert_eq!(rows[1].get("train_loss"), Some(2.0));
+        assert_eq!(
+            metric_names(&rows),
+            vec!["loss", "accuracy", "learning_rate"]
+        );
+        let json = serde_json::to_value(&rows[1]).unwrap();
+        assert_eq!(json, serde_json::json!({"epoch": 10, "train_loss": 2.0}));
+    }
+}
