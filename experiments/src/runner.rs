@@ -15,12 +15,16 @@ use std::{
 };
 
 use anyhow::Result;
-use burn::train::{
-    Learner, LearningComponentsTypes, SupervisedTraining,
-    logger::{FileMetricLogger, MetricLogger},
-    metric::{
-        MetricDefinition, NumericEntry,
-        store::{EpochSummary, MetricsUpdate, Split},
+use burn::{
+    module::{Module, ModuleVisitor, Param},
+    tensor::{Tensor, backend::Backend},
+    train::{
+        Learner, LearningComponentsTypes, SupervisedTraining,
+        logger::{FileMetricLogger, MetricLogger},
+        metric::{
+            MetricDefinition, NumericEntry,
+            store::{EpochSummary, MetricsUpdate, Split},
+        },
     },
 };
 use serde::{Deserialize, Serialize};
@@ -54,6 +58,23 @@ impl<M> Fitted<M> {
                 / self.epochs.len() as f64
         })
     }
+}
+
+/// Initialises every parameter of `model` now, in the module's field order.
+///
+/// burn 0.21 initialises parameters lazily, on first use, drawing from the backend's
+/// one seeded random generator; this makes the draws happen here, right after
+/// `B::seed`, in field order, whichever thread later uses the model first. Call it
+/// right after building the model.
+pub fn materialize<B: Backend, M: Module<B>>(model: M) -> M {
+    struct Touch;
+    impl<B: Backend> ModuleVisitor<B> for Touch {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let _ = param.val();
+        }
+    }
+    model.visit(&mut Touch);
+    model
 }
 
 /// Prints which checkpoint a resumed run continues from (nothing for a fresh run).

@@ -97,7 +97,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: LinearModel<TrainBackend> = config.model.init(&device)?;
+    let model: LinearModel<TrainBackend> = runner::materialize(config.model.init(&device)?);
     let train_table = Arc::new(scaler.table(&data.train));
     let test_table = Arc::new(scaler.table(&data.test));
     let repeated = TableDataset::repeated(&train_table, config.passes_per_epoch);

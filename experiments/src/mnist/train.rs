@@ -104,7 +104,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: MlpClassifier<TrainBackend> = config.model.init(&device)?;
+    let model: MlpClassifier<TrainBackend> = runner::materialize(config.model.init(&device)?);
     let batcher = MnistBatcher::new(train_images.clone());
     let train_loader = DataLoaderBuilder::new(batcher.clone())
         .batch_size(config.batch_size)

@@ -28,7 +28,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: TabularMlp<TrainBackend> = config.model.init(&device)?;
+    let model: TabularMlp<TrainBackend> = runner::materialize(config.model.init(&device)?);
     let train_loader = DataLoaderBuilder::new(GateBatcher::new())
         .batch_size(TABLE_ROWS)
         .build(GateDataset::repeated(gate, config.steps_per_epoch));

@@ -71,7 +71,7 @@ pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: LinearSvm<TrainBackend> = config.model.init(&device)?;
+    let model: LinearSvm<TrainBackend> = runner::materialize(config.model.init(&device)?);
     let batcher = MnistBatcher::new(train_images.clone());
     let train_loader = DataLoaderBuilder::new(batcher.clone())
         .batch_size(config.batch_size)

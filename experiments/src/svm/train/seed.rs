@@ -42,7 +42,7 @@ pub(super) fn train_seed(plan: RunPlan<SvmConfig>) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: LinearSvm<TrainBackend> = config.model.init(&device)?;
+    let model: LinearSvm<TrainBackend> = runner::materialize(config.model.init(&device)?);
     let train_loader = DataLoaderBuilder::new(MarginBatcher)
         .batch_size(config.points)
         .build(data.clone().repeated(config.steps_per_epoch));
