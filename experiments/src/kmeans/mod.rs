@@ -35,7 +35,7 @@ pub const NAME: &str = "kmeans";
 
 /// The data set to cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum DatasetKind {
     /// SOCR heights (inches) and weights (pounds) of 25,000 people; k = 4 by default,
     /// clusters named S/M/L/XL by the weight of their centre.

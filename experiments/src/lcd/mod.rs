@@ -8,7 +8,7 @@
 //! printed as a table and written to `summary.json`, with confusion matrices and the
 //! linear model's weights per digit as heatmaps.
 
-mod fit;
+mod train;
 
 use anyhow::{Result, bail};
 use clap::Parser;
@@ -137,5 +137,5 @@ pub fn run(cli: Cli) -> Result<()> {
         );
     }
     let plan = crate::run::plan(&cli.run, NAME, || cli.resolve(), |_| 0)?;
-    fit::run_grid(plan)
+    train::run_grid(plan)
 }

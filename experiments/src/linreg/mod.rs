@@ -53,7 +53,7 @@ enum Command {
 
 /// Which data set to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum DataKind {
     /// The SOCR heights/weights table.
     Socr,
@@ -63,7 +63,7 @@ pub enum DataKind {
 
 /// Which SOCR column is the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Target {
     /// Weight (pounds) from height (inches).
     Weight,

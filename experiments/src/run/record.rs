@@ -18,7 +18,7 @@ pub const RUN_FILE: &str = "run.json";
 
 /// How a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Started and not ended (or killed: see [`RunRecord::effective_status`]).
     Running,
@@ -47,7 +47,7 @@ impl fmt::Display for Status {
 
 /// Whether larger or smaller values of a metric are better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Goal {
     /// Larger is better (accuracy, R²).
     Max,

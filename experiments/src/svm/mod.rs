@@ -51,7 +51,7 @@ enum Command {
 
 /// The data an SVM run trains on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum DataChoice {
     /// The seed's 2-D points separated by y = x with a margin (binary SVM).
     Seed,

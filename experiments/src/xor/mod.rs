@@ -86,7 +86,7 @@ struct RestoreArgs {
 
 /// Named starting configurations; explicit flags override them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Preset {
     /// The project's default: 2-8-1 with tanh hidden units, binary cross-entropy,
     /// Adam 0.03, 2,000 steps. Wider hidden layers remove the 2-2-1 net's local
