@@ -13,9 +13,11 @@ pub mod linreg;
 pub mod mnist;
 pub mod plot;
 pub mod resources;
+pub mod run;
 pub mod svm;
 pub mod training;
 pub mod xor;
+pub mod zoo;
 
 use std::process::ExitCode;
 
