@@ -31,7 +31,11 @@ pub fn spread_png(path: &Path, title: &str, y_desc: &str, groups: &[SpreadGroup]
     if all.is_empty() {
         return Err(anyhow!("nothing to plot in '{}'", path.display()));
     }
-    let span = if hi - lo > 1e-12 { hi - lo } else { hi.abs().max(1.0) };
+    let span = if hi - lo > 1e-12 {
+        hi - lo
+    } else {
+        hi.abs().max(1.0)
+    };
     let (y0, y1) = (lo - 0.08 * span, hi + 0.08 * span);
     let n = groups.len() as i32;
     let width = (120 * groups.len() as u32 + 160).max(640);
@@ -72,7 +76,10 @@ pub fn spread_png(path: &Path, title: &str, y_desc: &str, groups: &[SpreadGroup]
             .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
         let style = color.stroke_width(2);
         chart
-            .draw_series(std::iter::once(PathElement::new(vec![(x(), min), (x(), max)], style)))
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x(), min), (x(), max)],
+                style,
+            )))
             .map_err(plot_error(path))?;
         chart
             .draw_series([min, max].map(|y| {
@@ -87,7 +94,11 @@ pub fn spread_png(path: &Path, title: &str, y_desc: &str, groups: &[SpreadGroup]
             )
             .map_err(plot_error(path))?;
         chart
-            .draw_series(std::iter::once(Cross::new((x(), mean), 7, BLACK.stroke_width(2))))
+            .draw_series(std::iter::once(Cross::new(
+                (x(), mean),
+                7,
+                BLACK.stroke_width(2),
+            )))
             .map_err(plot_error(path))?;
     }
     root.draw_text(

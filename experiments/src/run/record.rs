@@ -18,7 +18,7 @@ pub const RUN_FILE: &str = "run.json";
 
 /// How a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Started and not ended (or killed: see [`RunRecord::effective_status`]).
     Running,
@@ -47,7 +47,7 @@ impl fmt::Display for Status {
 
 /// Whether larger or smaller values of a metric are better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Goal {
     /// Larger is better (accuracy, R²).
     Max,
@@ -194,18 +194,23 @@ pub struct FoundRun {
 pub fn find_runs(root: &Path) -> Vec<FoundRun> {
     let mut runs = Vec::new();
     collect(root, 0, &mut runs);
-    runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then(b.record.id.cmp(&a.record.id)));
+    runs.sort_by(|a, b| {
+        b.record
+            .started
+            .cmp(&a.record.started)
+            .then(b.record.id.cmp(&a.record.id))
+    });
     runs
 }
 
 fn collect(dir: &Path, depth: usize, runs: &mut Vec<FoundRun>) {
-    if dir.join(RUN_FILE).is_file() {
-        if let Ok(record) = RunRecord::load(dir) {
-            runs.push(FoundRun {
-                dir: dir.to_path_buf(),
-                record,
-            });
-        }
+    if dir.join(RUN_FILE).is_file()
+        && let Ok(record) = RunRecord::load(dir)
+    {
+        runs.push(FoundRun {
+            dir: dir.to_path_buf(),
+            record,
+        });
     }
     if depth >= 4 {
         return;

@@ -279,14 +279,39 @@ mod tests {
         let root = tmp.path();
         let cfg = |hidden: u64| json!({"lr": 0.1, "model": {"hidden": hidden, "act": "relu"}});
         let history = json!([{"epoch": 1, "train_loss": 0.5}, {"epoch": 2, "train_loss": 0.2}]);
-        fake::run(root, "xor", "20261122T100000Z-aaaa", "ndarray", 1, true, cfg(2),
-            json!({"accuracy": 1.0, "final_loss": 0.01, "only_a": 3, "history": history}));
-        fake::run(root, "xor", "20261122T110000Z-bbbb", "ndarray", 1, true, cfg(4),
-            json!({"accuracy": 0.75, "final_loss": 0.2}));
-        let runs = [load(root, "20261122T100000Z-aaaa"), load(root, "20261122T110000Z-bbbb")];
+        fake::run(
+            root,
+            "xor",
+            "20261122T100000Z-aaaa",
+            "ndarray",
+            1,
+            true,
+            cfg(2),
+            json!({"accuracy": 1.0, "final_loss": 0.01, "only_a": 3, "history": history}),
+        );
+        fake::run(
+            root,
+            "xor",
+            "20261122T110000Z-bbbb",
+            "ndarray",
+            1,
+            true,
+            cfg(4),
+            json!({"accuracy": 0.75, "final_loss": 0.2}),
+        );
+        let runs = [
+            load(root, "20261122T100000Z-aaaa"),
+            load(root, "20261122T110000Z-bbbb"),
+        ];
 
         let diff = differing_settings(&runs);
-        assert_eq!(diff, vec![("model.hidden".to_string(), vec!["2".to_string(), "4".to_string()])]);
+        assert_eq!(
+            diff,
+            vec![(
+                "model.hidden".to_string(),
+                vec!["2".to_string(), "4".to_string()]
+            )]
+        );
 
         let metrics = metric_rows(&runs);
         let names: Vec<&str> = metrics.iter().map(|(k, _)| k.as_str()).collect();
@@ -303,8 +328,21 @@ mod tests {
     fn last_n_takes_newest_finished_and_needs_two() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
-        for (id, finished) in [("20261122T100000Z-aaaa", true), ("20261122T110000Z-bbbb", false), ("20261122T120000Z-cccc", true)] {
-            fake::run(root, "xor", id, "ndarray", 1, finished, json!({}), json!({}));
+        for (id, finished) in [
+            ("20261122T100000Z-aaaa", true),
+            ("20261122T110000Z-bbbb", false),
+            ("20261122T120000Z-cccc", true),
+        ] {
+            fake::run(
+                root,
+                "xor",
+                id,
+                "ndarray",
+                1,
+                finished,
+                json!({}),
+                json!({}),
+            );
         }
         let args = |runs: &[&str], last| CompareArgs {
             runs: runs.iter().map(|s| s.to_string()).collect(),

@@ -97,7 +97,10 @@ pub fn iteration_series(dir: &Path) -> Result<Vec<Series>> {
                 let series = match all.iter_mut().find(|s| s.tag == tag) {
                     Some(s) => s,
                     None => {
-                        all.push(Series { tag, points: Vec::new() });
+                        all.push(Series {
+                            tag,
+                            points: Vec::new(),
+                        });
                         all.last_mut().expect("just pushed")
                     }
                 };
@@ -131,8 +134,8 @@ fn epoch_dirs(split_dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
 }
 
 fn read_log(path: &Path) -> Result<Vec<f64>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read '{}'", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read '{}'", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -234,8 +237,16 @@ mod tests {
         let root = tmp.path();
         let history = json!([{"epoch": 1, "train_loss": 0.5, "valid_loss": null},
                              {"epoch": 2, "train_loss": 0.25, "valid_loss": 0.3}]);
-        let dir = fake::run(root, "xor", "20261122T100000Z-aaaa", "ndarray", 1, true,
-            json!({}), json!({"accuracy": 1.0, "history": history}));
+        let dir = fake::run(
+            root,
+            "xor",
+            "20261122T100000Z-aaaa",
+            "ndarray",
+            1,
+            true,
+            json!({}),
+            json!({"accuracy": 1.0, "history": history}),
+        );
         for (epoch, lines) in [(1, "0.9\n0.7,4\n"), (2, "0.5\n")] {
             let d = dir.join(format!("train/epoch-{epoch}"));
             std::fs::create_dir_all(&d).unwrap();
@@ -246,7 +257,15 @@ mod tests {
         let mut series = iteration_series(&run.dir).unwrap();
         series.extend(epoch_series(&load_summary(&run).unwrap()));
         let tags: Vec<&str> = series.iter().map(|s| s.tag.as_str()).collect();
-        assert_eq!(tags, ["train/learning_rate", "train/loss", "epoch/train_loss", "epoch/valid_loss"]);
+        assert_eq!(
+            tags,
+            [
+                "train/learning_rate",
+                "train/loss",
+                "epoch/train_loss",
+                "epoch/valid_loss"
+            ]
+        );
         assert_eq!(series[1].points, [(1, 0.9), (2, 0.7), (3, 0.5)]);
 
         let out = root.join("tb");

@@ -34,7 +34,10 @@ pub fn resolve_run(root: &Path, spec: &str) -> Result<FoundRun> {
         ),
         1 => Ok(matches.into_iter().next().expect("one match")),
         _ => {
-            let dirs: Vec<String> = matches.iter().map(|r| r.dir.display().to_string()).collect();
+            let dirs: Vec<String> = matches
+                .iter()
+                .map(|r| r.dir.display().to_string())
+                .collect();
             bail!(
                 "run id '{spec}' is ambiguous; name one of these directories instead: {}",
                 dirs.join(", ")
@@ -140,7 +143,9 @@ pub(crate) mod fake {
         metrics: Value,
     ) -> PathBuf {
         let dir = root.join(experiment).join(id);
-        write(&dir, experiment, id, backend, seed, finished, config, metrics);
+        write(
+            &dir, experiment, id, backend, seed, finished, config, metrics,
+        );
         dir
     }
 
@@ -208,21 +213,48 @@ mod tests {
     fn resolves_paths_ids_and_names_the_unknown() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
-        let dir = fake::run(root, "xor", "20261122T215501Z-aaaa", "ndarray", 1, true, json!({}), json!({}));
+        let dir = fake::run(
+            root,
+            "xor",
+            "20261122T215501Z-aaaa",
+            "ndarray",
+            1,
+            true,
+            json!({}),
+            json!({}),
+        );
         assert_eq!(resolve_run(root, dir.to_str().unwrap()).unwrap().dir, dir);
-        assert_eq!(resolve_run(root, "xor/20261122T215501Z-aaaa").unwrap().dir, dir);
+        assert_eq!(
+            resolve_run(root, "xor/20261122T215501Z-aaaa").unwrap().dir,
+            dir
+        );
         assert_eq!(resolve_run(root, "20261122T215501Z-aaaa").unwrap().dir, dir);
         let err = resolve_run(root, "nope").unwrap_err().to_string();
-        assert!(err.contains("'nope'") && err.contains(&root.display().to_string()), "{err}");
+        assert!(
+            err.contains("'nope'") && err.contains(&root.display().to_string()),
+            "{err}"
+        );
     }
 
     #[test]
     fn missing_summary_names_the_run() {
         let tmp = tempfile::tempdir().unwrap();
-        fake::run(tmp.path(), "xor", "20261122T215501Z-bbbb", "ndarray", 1, false, json!({}), json!({}));
+        fake::run(
+            tmp.path(),
+            "xor",
+            "20261122T215501Z-bbbb",
+            "ndarray",
+            1,
+            false,
+            json!({}),
+            json!({}),
+        );
         let run = resolve_run(tmp.path(), "20261122T215501Z-bbbb").unwrap();
         let err = load_summary(&run).unwrap_err().to_string();
-        assert!(err.contains("20261122T215501Z-bbbb") && err.contains("summary.json"), "{err}");
+        assert!(
+            err.contains("20261122T215501Z-bbbb") && err.contains("summary.json"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -232,7 +264,10 @@ mod tests {
             json!({"epoch": 2, "train_loss": 0.25, "valid_loss": 0.3}),
         ];
         let series = history_series(&rows);
-        assert_eq!(series[0], ("train_loss".to_string(), vec![(1.0, 0.5), (2.0, 0.25)]));
+        assert_eq!(
+            series[0],
+            ("train_loss".to_string(), vec![(1.0, 0.5), (2.0, 0.25)])
+        );
         assert_eq!(series[1], ("valid_loss".to_string(), vec![(2.0, 0.3)]));
     }
 }

@@ -43,10 +43,9 @@ pub fn list(root: &Path, experiment: Option<&str>) -> Vec<FoundRun> {
 
 /// `name=value` of a run's key metric, `-` when it has none.
 pub fn key_metric_cell(run: &FoundRun) -> String {
-    run.record
-        .key_metric
-        .as_ref()
-        .map_or("-".to_string(), |k| format!("{}={}", k.name, table::number(k.value)))
+    run.record.key_metric.as_ref().map_or("-".to_string(), |k| {
+        format!("{}={}", k.name, table::number(k.value))
+    })
 }
 
 /// The runs as a text table.
@@ -66,7 +65,15 @@ pub fn render(runs: &[FoundRun]) -> String {
         })
         .collect();
     table::render(
-        &["id", "experiment", "backend", "seed", "status", "key metric", "wall time"],
+        &[
+            "id",
+            "experiment",
+            "backend",
+            "seed",
+            "status",
+            "key metric",
+            "wall time",
+        ],
         &rows,
     )
 }
@@ -82,26 +89,80 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         let m = json!({"accuracy": 1.0});
-        fake::run(root, "xor", "20261122T100000Z-aaaa", "ndarray", 1, true, json!({}), m.clone());
-        fake::run(root, "mnist", "20261122T120000Z-bbbb", "flex", 2, true, json!({}), m.clone());
-        fake::run(root, "xor", "20261122T110000Z-cccc", "wgpu", 3, false, json!({}), m);
+        fake::run(
+            root,
+            "xor",
+            "20261122T100000Z-aaaa",
+            "ndarray",
+            1,
+            true,
+            json!({}),
+            m.clone(),
+        );
+        fake::run(
+            root,
+            "mnist",
+            "20261122T120000Z-bbbb",
+            "flex",
+            2,
+            true,
+            json!({}),
+            m.clone(),
+        );
+        fake::run(
+            root,
+            "xor",
+            "20261122T110000Z-cccc",
+            "wgpu",
+            3,
+            false,
+            json!({}),
+            m,
+        );
         // A sweep run four levels down is found too.
         let sweep = root.join("xor/sweeps/s/hidden-2-seed1");
-        fake::write(&sweep, "xor", "hidden-2-seed1", "ndarray", 1, true, json!({}), json!({}));
+        fake::write(
+            &sweep,
+            "xor",
+            "hidden-2-seed1",
+            "ndarray",
+            1,
+            true,
+            json!({}),
+            json!({}),
+        );
         std::fs::write(root.join("xor/sweeps/s/sweep.json"), "{}").unwrap();
 
         let ids: Vec<String> = list(root, None).into_iter().map(|r| r.record.id).collect();
         assert_eq!(
             ids,
-            ["20261122T120000Z-bbbb", "20261122T110000Z-cccc", "20261122T100000Z-aaaa", "hidden-2-seed1"]
+            [
+                "20261122T120000Z-bbbb",
+                "20261122T110000Z-cccc",
+                "20261122T100000Z-aaaa",
+                "hidden-2-seed1"
+            ]
         );
-        let xor: Vec<String> = list(root, Some("xor")).into_iter().map(|r| r.record.id).collect();
-        assert_eq!(xor, ["20261122T110000Z-cccc", "20261122T100000Z-aaaa", "hidden-2-seed1"]);
+        let xor: Vec<String> = list(root, Some("xor"))
+            .into_iter()
+            .map(|r| r.record.id)
+            .collect();
+        assert_eq!(
+            xor,
+            [
+                "20261122T110000Z-cccc",
+                "20261122T100000Z-aaaa",
+                "hidden-2-seed1"
+            ]
+        );
         assert!(list(root, Some("svm")).is_empty());
 
         let text = render(&list(root, Some("xor")));
         let first = text.lines().nth(2).unwrap();
         assert!(first.contains("wgpu") && first.contains("failed"), "{text}");
-        assert!(text.lines().nth(3).unwrap().contains("accuracy=1"), "{text}");
+        assert!(
+            text.lines().nth(3).unwrap().contains("accuracy=1"),
+            "{text}"
+        );
     }
 }

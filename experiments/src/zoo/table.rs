@@ -164,7 +164,8 @@ mod tests {
 
     #[test]
     fn scalars_skip_arrays_and_strings() {
-        let s = scalars(&json!({"acc": 0.5, "history": [{"epoch": 1}], "name": "x", "d": {"r": 2}}));
+        let s =
+            scalars(&json!({"acc": 0.5, "history": [{"epoch": 1}], "name": "x", "d": {"r": 2}}));
         assert_eq!(s.len(), 2);
         assert_eq!(s["acc"], 0.5);
         assert_eq!(s["d.r"], 2.0);

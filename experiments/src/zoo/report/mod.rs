@@ -107,7 +107,11 @@ fn experiment_blocks(root: &Path, experiment: &str, runs: &[FoundRun], out: &mut
                 format!("Plots of the newest finished run, {}", newest.record.id),
             ));
             for path in pngs {
-                let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let file = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 out.push(Block::Image {
                     name: format!("{experiment}-{}-{file}", newest.record.id),
                     alt: format!("{} {file}", newest.record.id),
@@ -129,13 +133,22 @@ pub fn ranked<'a>(finished: &[&'a FoundRun]) -> Vec<&'a FoundRun> {
     let mut ranked: Vec<&FoundRun> = finished
         .iter()
         .copied()
-        .filter(|r| r.record.key_metric.as_ref().is_some_and(|k| k.value.is_finite()))
+        .filter(|r| {
+            r.record
+                .key_metric
+                .as_ref()
+                .is_some_and(|k| k.value.is_finite())
+        })
         .collect();
     ranked.sort_by(|a, b| {
         let (ka, kb) = (a.record.key_metric.as_ref(), b.record.key_metric.as_ref());
         let (ka, kb) = (ka.expect("filtered"), kb.expect("filtered"));
         let order = ka.value.total_cmp(&kb.value);
-        if ka.goal == Goal::Max { order.reverse() } else { order }
+        if ka.goal == Goal::Max {
+            order.reverse()
+        } else {
+            order
+        }
     });
     ranked
 }
@@ -208,14 +221,24 @@ fn backends(finished: &[&FoundRun], out: &mut Vec<Block>) {
     if rows.is_empty() {
         return;
     }
-    out.push(Block::Heading(3, "Same configuration on several backends".into()));
+    out.push(Block::Heading(
+        3,
+        "Same configuration on several backends".into(),
+    ));
     out.push(Block::Text(
         "Runs whose config.json is identical (config: a hash of it), by backend.".into(),
     ));
     out.push(Block::Table {
-        header: ["config", "backend", "run", "seed", "key metric", "wall time"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "config",
+            "backend",
+            "run",
+            "seed",
+            "key metric",
+            "wall time",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     });
 }

@@ -29,12 +29,47 @@ fn report_embeds_valid_pngs_and_escapes_html() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("artifacts");
     let cfg = json!({"hidden": 2});
-    fake::run(&root, "xor", "20261122T100000Z-aaaa", "ndarray", 1, true, cfg.clone(), json!({"accuracy": 0.5}));
-    fake::run(&root, "xor", "20261122T110000Z-bbbb", "wgpu", 1, true, cfg, json!({"accuracy": 1.0}));
-    let odd = fake::run(&root, "xor", "20261122T120000Z-<b>&", "flex", 2, true,
-        json!({"hidden": 8}), json!({"accuracy": 0.75}));
+    fake::run(
+        &root,
+        "xor",
+        "20261122T100000Z-aaaa",
+        "ndarray",
+        1,
+        true,
+        cfg.clone(),
+        json!({"accuracy": 0.5}),
+    );
+    fake::run(
+        &root,
+        "xor",
+        "20261122T110000Z-bbbb",
+        "wgpu",
+        1,
+        true,
+        cfg,
+        json!({"accuracy": 1.0}),
+    );
+    let odd = fake::run(
+        &root,
+        "xor",
+        "20261122T120000Z-<b>&",
+        "flex",
+        2,
+        true,
+        json!({"hidden": 8}),
+        json!({"accuracy": 0.75}),
+    );
     png(&odd.join("training_curves.png"));
-    fake::run(&root, "xor", "20261122T130000Z-cccc", "ndarray", 3, false, json!({}), json!({}));
+    fake::run(
+        &root,
+        "xor",
+        "20261122T130000Z-cccc",
+        "ndarray",
+        3,
+        false,
+        json!({}),
+        json!({}),
+    );
 
     let spec = SweepSpec {
         experiment: "xor".into(),
@@ -46,7 +81,16 @@ fn report_embeds_valid_pngs_and_escapes_html() {
     };
     let p = plan(&spec, &root).unwrap();
     for run in &p.runs {
-        fake::write(&run.dir, "xor", "s", "ndarray", 1, true, json!({}), json!({"accuracy": 1.0}));
+        fake::write(
+            &run.dir,
+            "xor",
+            "s",
+            "ndarray",
+            1,
+            true,
+            json!({}),
+            json!({"accuracy": 1.0}),
+        );
     }
     let file = sweep_summary::summarise(&spec, &p);
     sweep_summary::write(&p.dir, &file).unwrap();
@@ -59,7 +103,9 @@ fn report_embeds_valid_pngs_and_escapes_html() {
     let sources = img_sources(&html);
     assert_eq!(sources.len(), 2, "{html}");
     for src in sources {
-        let data = src.strip_prefix("data:image/png;base64,").expect("a PNG data URI");
+        let data = src
+            .strip_prefix("data:image/png;base64,")
+            .expect("a PNG data URI");
         let bytes = STANDARD.decode(data).unwrap();
         image::load_from_memory_with_format(&bytes, image::ImageFormat::Png).unwrap();
     }
@@ -84,11 +130,18 @@ fn report_embeds_valid_pngs_and_escapes_html() {
 fn empty_root_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let blocks = collect(tmp.path());
-    assert!(blocks.iter().any(|b| matches!(b, Block::Text(t) if t.starts_with("No runs"))));
+    assert!(
+        blocks
+            .iter()
+            .any(|b| matches!(b, Block::Text(t) if t.starts_with("No runs")))
+    );
 }
 
 #[test]
 fn escapes_html() {
-    assert_eq!(html::escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    assert_eq!(
+        html::escape("<a href=\"x\">&'"),
+        "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+    );
     assert_eq!(markdown::escape("a|b_c"), "a\\|b\\_c");
 }

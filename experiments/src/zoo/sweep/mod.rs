@@ -82,13 +82,21 @@ pub fn run(root: &Path, args: &SweepArgs) -> Result<()> {
     );
     let mut failures = Vec::new();
     for (k, run) in plan.runs.iter().enumerate() {
-        print!("[{}/{total}] {} seed={} ... ", k + 1, point_label(&run.point), run.seed);
+        print!(
+            "[{}/{total}] {} seed={} ... ",
+            k + 1,
+            point_label(&run.point),
+            run.seed
+        );
         std::io::stdout().flush().ok();
         match &run.action {
             Action::Skip => println!("skip ({})", outcome(&run.dir)),
             Action::Busy { pid } => {
                 println!("busy: running in process {pid}; left alone");
-                failures.push(format!("{} is still running (pid {pid})", run.dir.display()));
+                failures.push(format!(
+                    "{} is still running (pid {pid})",
+                    run.dir.display()
+                ));
             }
             Action::Run { clean } => {
                 if *clean {
@@ -157,8 +165,8 @@ fn remove_inside(sweep_dir: &Path, dir: &Path) -> Result<()> {
 /// Runs one child with its output in the run's log; fails unless it exits cleanly
 /// and records the run as finished.
 fn execute(exe: &Path, run: &PlannedRun) -> Result<()> {
-    let log = File::create(&run.log)
-        .with_context(|| format!("cannot create '{}'", run.log.display()))?;
+    let log =
+        File::create(&run.log).with_context(|| format!("cannot create '{}'", run.log.display()))?;
     let err_log = log
         .try_clone()
         .with_context(|| format!("cannot share '{}'", run.log.display()))?;
@@ -172,7 +180,10 @@ fn execute(exe: &Path, run: &PlannedRun) -> Result<()> {
     let record = RunRecord::load(&run.dir);
     if !status.success() {
         let why = record.ok().and_then(|r| r.error);
-        bail!("{status}{}", why.map_or(String::new(), |e| format!(": {e}")));
+        bail!(
+            "{status}{}",
+            why.map_or(String::new(), |e| format!(": {e}"))
+        );
     }
     match record {
         Ok(r) if r.status == Status::Finished => Ok(()),

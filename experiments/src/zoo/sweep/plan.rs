@@ -89,7 +89,10 @@ impl SweepSpec {
         }
         for (i, axis) in self.grid.iter().enumerate() {
             let norm = |k: &str| k.replace('-', "_");
-            if self.grid[..i].iter().any(|a| norm(&a.key) == norm(&axis.key)) {
+            if self.grid[..i]
+                .iter()
+                .any(|a| norm(&a.key) == norm(&axis.key))
+            {
                 bail!("grid key '{}' is given twice", axis.key);
             }
         }
@@ -256,7 +259,11 @@ pub fn plan(spec: &SweepSpec, root: &Path) -> Result<SweepPlan> {
                 args.push(format!("--{}", key.replace('_', "-")));
                 args.push(value.clone());
             }
-            args.extend(["--seed".to_string(), seed.to_string(), "--no-tui".to_string()]);
+            args.extend([
+                "--seed".to_string(),
+                seed.to_string(),
+                "--no-tui".to_string(),
+            ]);
             args.push("--artifact-dir".to_string());
             args.push(run_dir.display().to_string());
             args.extend(spec.extra.iter().cloned());
@@ -311,7 +318,10 @@ mod tests {
     #[test]
     fn parses_grids() {
         assert_eq!(parse_grid("hidden=2, 4").unwrap().values, ["2", "4"]);
-        assert_eq!(parse_grid("hidden=16,8;32,16").unwrap().values, ["16,8", "32,16"]);
+        assert_eq!(
+            parse_grid("hidden=16,8;32,16").unwrap().values,
+            ["16,8", "32,16"]
+        );
         assert!(parse_grid("hidden").is_err());
         assert!(parse_grid("=1").is_err());
         assert!(parse_grid("a b=1").is_err());
@@ -325,15 +335,29 @@ mod tests {
         assert_eq!(s.slug(), "hidden-2+4_learning_rate-0.1_seeds1-2");
         assert_eq!(s.slug(), spec(&[]).slug());
         let x = spec(&["--epochs", "3"]);
-        assert!(x.slug().starts_with("hidden-2+4_learning_rate-0.1_seeds1-2_x"), "{}", x.slug());
+        assert!(
+            x.slug()
+                .starts_with("hidden-2+4_learning_rate-0.1_seeds1-2_x"),
+            "{}",
+            x.slug()
+        );
         assert_eq!(x.slug(), spec(&["--epochs", "3"]).slug());
         assert_ne!(x.slug(), spec(&["--epochs", "4"]).slug());
         assert_ne!(x.slug(), spec(&["--epochs3"]).slug());
-        let named = SweepSpec { name: Some("wide".into()), ..spec(&[]) };
+        let named = SweepSpec {
+            name: Some("wide".into()),
+            ..spec(&[])
+        };
         assert!(named.slug().starts_with("wide_"));
-        let odd = SweepSpec { grid: vec![parse_grid("hidden=16,8;32,16").unwrap()], ..spec(&[]) };
+        let odd = SweepSpec {
+            grid: vec![parse_grid("hidden=16,8;32,16").unwrap()],
+            ..spec(&[])
+        };
         let odd_slug = odd.slug();
-        assert!(odd_slug.contains("_h") && !odd_slug.contains(','), "{odd_slug}");
+        assert!(
+            odd_slug.contains("_h") && !odd_slug.contains(','),
+            "{odd_slug}"
+        );
         // The known value pins the hash: a change would orphan existing sweeps.
         assert_eq!(short_hash(""), 0xcbf29ce4 ^ 0x84222325);
     }
@@ -349,26 +373,57 @@ mod tests {
         assert_eq!(r.dir, p.dir.join("hidden-2_learning_rate-0.1-seed2"));
         assert_eq!(r.log, p.dir.join("hidden-2_learning_rate-0.1-seed2.log"));
         let dir = r.dir.display().to_string();
-        let expected = ["--hidden", "2", "--learning-rate", "0.1", "--seed", "2", "--no-tui",
-            "--artifact-dir", dir.as_str(), "--epochs", "3"];
+        let expected = [
+            "--hidden",
+            "2",
+            "--learning-rate",
+            "0.1",
+            "--seed",
+            "2",
+            "--no-tui",
+            "--artifact-dir",
+            dir.as_str(),
+            "--epochs",
+            "3",
+        ];
         assert_eq!(r.args, expected);
         assert_eq!(point_label(&p.runs[3].point), "hidden=4 learning_rate=0.1");
-        assert!(p.runs.iter().all(|r| r.action == Action::Run { clean: false }));
+        assert!(
+            p.runs
+                .iter()
+                .all(|r| r.action == Action::Run { clean: false })
+        );
     }
 
     #[test]
     fn skips_finished_and_reruns_the_rest() {
         let tmp = tempfile::tempdir().unwrap();
         let first = plan(&spec(&[]), tmp.path()).unwrap();
-        let [a, b, c, _] = &first.runs[..] else { panic!("four runs") };
+        let [a, b, c, _] = &first.runs[..] else {
+            panic!("four runs")
+        };
         fake::write(&a.dir, "xor", "a", "ndarray", 1, true, json!({}), json!({}));
-        fake::write(&b.dir, "xor", "b", "ndarray", 2, false, json!({}), json!({}));
+        fake::write(
+            &b.dir,
+            "xor",
+            "b",
+            "ndarray",
+            2,
+            false,
+            json!({}),
+            json!({}),
+        );
         std::fs::create_dir_all(&c.dir).unwrap(); // killed before writing run.json
         let again = plan(&spec(&[]), tmp.path()).unwrap();
         let actions: Vec<&Action> = again.runs.iter().map(|r| &r.action).collect();
         assert_eq!(
             actions,
-            [&Action::Skip, &Action::Run { clean: true }, &Action::Run { clean: true }, &Action::Run { clean: false }]
+            [
+                &Action::Skip,
+                &Action::Run { clean: true },
+                &Action::Run { clean: true },
+                &Action::Run { clean: false }
+            ]
         );
     }
 
@@ -382,7 +437,9 @@ mod tests {
         assert!(bad(&|s| s.experiment = "../xor".into()));
         assert!(bad(&|s| s.seeds = 0));
         assert!(bad(&|s| s.name = Some("a/b".into())));
-        assert!(bad(&|s| s.grid.push(parse_grid("learning-rate=1").unwrap())));
+        assert!(bad(&|s| s
+            .grid
+            .push(parse_grid("learning-rate=1").unwrap())));
         assert!(bad(&|s| s.first_seed = u64::MAX));
     }
 }

@@ -65,7 +65,12 @@ impl Spread {
         let (mean, std) = table::mean_and_std(values)?;
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some(Self { mean, std, min, max })
+        Some(Self {
+            mean,
+            std,
+            min,
+            max,
+        })
     }
 }
 
@@ -187,13 +192,31 @@ pub fn table_rows(file: &SweepFile) -> (Vec<String>, Vec<Vec<String>>) {
         .points
         .iter()
         .map(|p| {
-            let (m, lo, hi) = p.key_metric.map_or(("-".into(), "-".into(), "-".into()), |s| {
-                (table::mean_std(s.mean, s.std), table::number(s.min), table::number(s.max))
-            });
+            let (m, lo, hi) = p
+                .key_metric
+                .map_or(("-".into(), "-".into(), "-".into()), |s| {
+                    (
+                        table::mean_std(s.mean, s.std),
+                        table::number(s.min),
+                        table::number(s.max),
+                    )
+                });
             let wall = p.wall_seconds.map_or("-".to_string(), |s| {
-                format!("{} ± {}", table::seconds(Some(s.mean)), table::seconds(Some(s.std)))
+                format!(
+                    "{} ± {}",
+                    table::seconds(Some(s.mean)),
+                    table::seconds(Some(s.std))
+                )
             });
-            vec![p.label.clone(), p.n.to_string(), m, lo, hi, wall, p.not_finished.to_string()]
+            vec![
+                p.label.clone(),
+                p.n.to_string(),
+                m,
+                lo,
+                hi,
+                wall,
+                p.not_finished.to_string(),
+            ]
         })
         .collect();
     (header.to_vec(), rows)
@@ -218,7 +241,8 @@ pub fn write(dir: &Path, file: &SweepFile) -> Result<PathBuf> {
 pub fn load(path: &Path) -> Result<SweepFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read '{}'", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("'{}' is not a sweep summary", path.display()))
+    serde_json::from_str(&text)
+        .with_context(|| format!("'{}' is not a sweep summary", path.display()))
 }
 
 /// Draws the key metric per point (every run, mean, min–max) to `sweep.png` in
@@ -265,7 +289,16 @@ mod tests {
         let p = plan(&spec, tmp.path()).unwrap();
         let metrics = [1.0, 0.5, 1.0];
         for (run, m) in p.runs.iter().zip(metrics) {
-            fake::write(&run.dir, "xor", "x", "ndarray", run.seed, true, json!({}), json!({"accuracy": m}));
+            fake::write(
+                &run.dir,
+                "xor",
+                "x",
+                "ndarray",
+                run.seed,
+                true,
+                json!({}),
+                json!({"accuracy": m}),
+            );
         }
         let file = summarise(&spec, &p);
         assert_eq!(file.key_metric.as_deref(), Some("accuracy"));
@@ -275,7 +308,10 @@ mod tests {
         let s = a.key_metric.unwrap();
         assert_eq!((s.mean, s.min, s.max), (0.75, 0.5, 1.0));
         let b = &file.points[1];
-        assert_eq!((b.n, b.not_finished, b.runs[1].status.as_str()), (1, 1, "missing"));
+        assert_eq!(
+            (b.n, b.not_finished, b.runs[1].status.as_str()),
+            (1, 1, "missing")
+        );
         assert!(render(&file).contains("accuracy mean ± std"));
 
         std::fs::create_dir_all(&p.dir).unwrap();
