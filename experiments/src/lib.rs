@@ -18,6 +18,7 @@ pub mod run;
 pub mod runner;
 pub mod svm;
 pub mod xor;
+pub mod zoo;
 
 use std::process::ExitCode;
 

@@ -10,8 +10,10 @@ use anyhow::{Context, Result, anyhow};
 use plotters::prelude::*;
 
 mod scatter;
+mod spread;
 
 pub use scatter::{Annotation, LineSpec, Marker, PointGroup, ScatterPlot, scatter_png};
+pub use spread::{SpreadGroup, spread_png};
 
 const FONT_CANDIDATES: &[&str] = &[
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -154,11 +156,18 @@ pub struct Panel<'a> {
 
 /// Line charts side by side, one per panel, in one PNG.
 pub fn line_charts_png(path: &Path, panels: &[Panel]) -> Result<()> {
+    line_charts_grid_png(path, panels, panels.len())
+}
+
+/// Line charts in a grid of `columns` panels per row (800×500 pixels each), in one PNG.
+pub fn line_charts_grid_png(path: &Path, panels: &[Panel], columns: usize) -> Result<()> {
     ensure_font()?;
-    let width = 800 * panels.len().max(1) as u32;
-    let root = BitMapBackend::new(path, (width, 500)).into_drawing_area();
+    let columns = columns.clamp(1, panels.len().max(1));
+    let rows = panels.len().div_ceil(columns).max(1);
+    let size = (800 * columns as u32, 500 * rows as u32);
+    let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(plot_error(path))?;
-    let areas = root.split_evenly((1, panels.len().max(1)));
+    let areas = root.split_evenly((rows, columns));
     for (panel, area) in panels.iter().zip(&areas) {
         draw_panel(path, area, panel)?;
     }

@@ -204,13 +204,13 @@ pub fn find_runs(root: &Path) -> Vec<FoundRun> {
 }
 
 fn collect(dir: &Path, depth: usize, runs: &mut Vec<FoundRun>) {
-    if dir.join(RUN_FILE).is_file() {
-        if let Ok(record) = RunRecord::load(dir) {
-            runs.push(FoundRun {
-                dir: dir.to_path_buf(),
-                record,
-            });
-        }
+    if dir.join(RUN_FILE).is_file()
+        && let Ok(record) = RunRecord::load(dir)
+    {
+        runs.push(FoundRun {
+            dir: dir.to_path_buf(),
+            record,
+        });
     }
     if depth >= 4 {
         return;

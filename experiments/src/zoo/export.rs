@@ -1,0 +1,300 @@
+//! `zoo export --tensorboard`: a run's metrics as TensorBoard event files: the
+//! per-iteration values from burn's metric logs (`train/loss`, `valid/accuracy`,
+//! ...; step = iteration count across epochs) and the per-epoch values of
+//! `metrics.history` (`epoch/train_loss`, ...; step = epoch).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::train::metric::NumericEntry;
+use clap::Args;
+use serde_json::Value;
+
+use super::{
+    resolve::{history, history_series, load_summary, resolve_run},
+    tfrecord::{scalar_event, version_event, write_record},
+};
+use crate::run::record::FoundRun;
+
+/// Options of `zoo export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write TensorBoard event files (the only format so far).
+    #[arg(long)]
+    pub tensorboard: bool,
+
+    /// The runs: run directories, run ids or EXPERIMENT/latest.
+    #[arg(value_name = "RUN", required = true)]
+    pub runs: Vec<String>,
+
+    /// Where to write `<run-id>/events.out.tfevents.*` [default: <artifacts>/tensorboard].
+    // The doc comment is clap's --help text, not markdown.
+    #[allow(rustdoc::invalid_html_tags)]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// One scalar series: a tag and its `(step, value)` points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// TensorBoard tag (`train/loss`).
+    pub tag: String,
+    /// `(step, value)`, in step order.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// Exports the runs `args` names.
+pub fn run(root: &Path, args: &ExportArgs) -> Result<()> {
+    if !args.tensorboard {
+        bail!("choose an export format: --tensorboard");
+    }
+    let out = args.out.clone().unwrap_or_else(|| root.join("tensorboard"));
+    let runs: Vec<FoundRun> = args
+        .runs
+        .iter()
+        .map(|spec| resolve_run(root, spec))
+        .collect::<Result<_>>()?;
+    for run in &runs {
+        let mut series = iteration_series(&run.dir)?;
+        match load_summary(run) {
+            Ok(summary) => series.extend(epoch_series(&summary)),
+            Err(e) => println!("note: {e:#}; no per-epoch values"),
+        }
+        if series.is_empty() {
+            println!(
+                "note: run '{}' has no metric logs or history; writing an empty events file",
+                run.record.id
+            );
+        }
+        let path = write_events(&out.join(&run.record.id), run, &series)?;
+        let count: usize = series.iter().map(|s| s.points.len()).sum();
+        let tags: Vec<&str> = series.iter().map(|s| s.tag.as_str()).collect();
+        println!("{}: {count} values of {}", path.display(), tags.join(", "));
+    }
+    println!("view with: tensorboard --logdir {}", out.display());
+    Ok(())
+}
+
+/// The per-iteration series of burn's metric logs under `dir`
+/// (`<split>/epoch-<N>/<Metric>.log`): tag `<split>/<metric>` (lower case, spaces
+/// and `_` as `_`), step counting iterations across epochs. The error names the
+/// file and line that does not parse.
+pub fn iteration_series(dir: &Path) -> Result<Vec<Series>> {
+    let mut all: Vec<Series> = Vec::new();
+    for split in ["train", "valid"] {
+        for (_, epoch_dir) in epoch_dirs(&dir.join(split))? {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&epoch_dir)
+                .with_context(|| format!("cannot list '{}'", epoch_dir.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "log"))
+                .collect();
+            files.sort();
+            for file in files {
+                let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+                let tag = format!("{split}/{}", stem.to_lowercase().replace(' ', "_"));
+                let values = read_log(&file)?;
+                let series = match all.iter_mut().find(|s| s.tag == tag) {
+                    Some(s) => s,
+                    None => {
+                        all.push(Series {
+                            tag,
+                            points: Vec::new(),
+                        });
+                        all.last_mut().expect("just pushed")
+                    }
+                };
+                let mut step = series.points.last().map_or(0, |p| p.0);
+                for v in values {
+                    step += 1;
+                    series.points.push((step, v));
+                }
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// `(N, path)` of each `epoch-<N>` directory under `split_dir`, by N; none if absent.
+fn epoch_dirs(split_dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
+    if !split_dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut dirs: Vec<(usize, PathBuf)> = std::fs::read_dir(split_dir)
+        .with_context(|| format!("cannot list '{}'", split_dir.display()))?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let n = name.strip_prefix("epoch-")?.parse().ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn read_log(path: &Path) -> Result<Vec<f64>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read '{}'", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            NumericEntry::deserialize(line.trim())
+                .map(|e| e.current())
+                .map_err(|e| anyhow::anyhow!("'{}' line {}: {e}", path.display(), i + 1))
+        })
+        .collect()
+}
+
+/// The per-epoch series of a summary's `metrics.history`: tag `epoch/<key>`, step = epoch.
+pub fn epoch_series(summary: &Value) -> Vec<Series> {
+    let Some(rows) = history(summary) else {
+        return Vec::new();
+    };
+    history_series(rows)
+        .into_iter()
+        .filter(|(_, points)| !points.is_empty())
+        .map(|(key, points)| Series {
+            tag: format!("epoch/{key}"),
+            points: points.into_iter().map(|(e, v)| (e as i64, v)).collect(),
+        })
+        .collect()
+}
+
+/// Writes `dir/events.out.tfevents.<now>.zoo` (after deleting earlier zoo event files
+/// there, so TensorBoard does not read a run twice). Wall times spread each series
+/// over the run's wall time from its start.
+pub fn write_events(dir: &Path, run: &FoundRun, series: &[Series]) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
+    for entry in std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list '{}'", dir.display()))?
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("events.out.tfevents.") && name.ends_with(".zoo") {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot delete '{}'", entry.path().display()))?;
+        }
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let start = parse_utc(&run.record.started).unwrap_or(now);
+    let wall = run.record.wall_seconds.unwrap_or(0.0);
+    let mut bytes = Vec::new();
+    write_record(&mut bytes, &version_event(start));
+    for s in series {
+        let last = s.points.last().map_or(1, |p| p.0.max(1)) as f64;
+        for &(step, value) in &s.points {
+            let t = start + wall * step as f64 / last;
+            write_record(&mut bytes, &scalar_event(t, step, &s.tag, value as f32));
+        }
+    }
+    let path = dir.join(format!("events.out.tfevents.{}.zoo", now as u64));
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write '{}'", path.display()))?;
+    Ok(path)
+}
+
+/// Seconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS...` read as UTC.
+pub fn parse_utc(s: &str) -> Option<f64> {
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hh * 3600 + mm * 60 + ss) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zoo::{
+        resolve::fake,
+        tfrecord::{decode_event, read_records},
+    };
+    use serde_json::json;
+
+    #[test]
+    fn parses_utc_times() {
+        assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_utc("2026-11-22T21:55:01Z"), Some(1_795_384_501.0));
+        assert_eq!(parse_utc("garbage"), None);
+    }
+
+    #[test]
+    fn exports_logs_and_history_that_read_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let history = json!([{"epoch": 1, "train_loss": 0.5, "valid_loss": null},
+                             {"epoch": 2, "train_loss": 0.25, "valid_loss": 0.3}]);
+        let dir = fake::run(
+            root,
+            "xor",
+            "20261122T100000Z-aaaa",
+            "ndarray",
+            1,
+            true,
+            json!({}),
+            json!({"accuracy": 1.0, "history": history}),
+        );
+        for (epoch, lines) in [(1, "0.9\n0.7,4\n"), (2, "0.5\n")] {
+            let d = dir.join(format!("train/epoch-{epoch}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("Loss.log"), lines).unwrap();
+            std::fs::write(d.join("Learning_Rate.log"), "0.01\n").unwrap();
+        }
+        let run = resolve_run(root, "20261122T100000Z-aaaa").unwrap();
+        let mut series = iteration_series(&run.dir).unwrap();
+        series.extend(epoch_series(&load_summary(&run).unwrap()));
+        let tags: Vec<&str> = series.iter().map(|s| s.tag.as_str()).collect();
+        assert_eq!(
+            tags,
+            [
+                "train/learning_rate",
+                "train/loss",
+                "epoch/train_loss",
+                "epoch/valid_loss"
+            ]
+        );
+        assert_eq!(series[1].points, [(1, 0.9), (2, 0.7), (3, 0.5)]);
+
+        let out = root.join("tb");
+        write_events(&out, &run, &series).unwrap();
+        let path = write_events(&out, &run, &series).unwrap(); // replaces the first
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+        let events: Vec<_> = read_records(&path)
+            .unwrap()
+            .iter()
+            .map(|r| decode_event(r).unwrap())
+            .collect();
+        assert_eq!(events[0].file_version.as_deref(), Some("brain.Event:2"));
+        assert_eq!(events.len(), 1 + 2 + 3 + 2 + 1);
+        let loss: Vec<(i64, f32)> = events
+            .iter()
+            .filter(|e| e.values.first().is_some_and(|v| v.0 == "train/loss"))
+            .map(|e| (e.step, e.values[0].1))
+            .collect();
+        assert_eq!(loss, [(1, 0.9), (2, 0.7), (3, 0.5)]);
+        assert!(events[1].wall_time >= parse_utc("2026-11-22T10:00:00Z").unwrap());
+    }
+
+    #[test]
+    fn bad_log_lines_name_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("train/epoch-1");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("Loss.log"), "0.5\nnot a number\n").unwrap();
+        let err = iteration_series(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("Loss.log") && err.contains("line 2"), "{err}");
+    }
+}

@@ -1,0 +1,80 @@
+//! `zoo`: lists, compares, sweeps, reports on and exports the runs under the artifacts
+//! root (the run directories described in `RUNS-SPEC.md`).
+//!
+//! One module per command; [`run`] dispatches the parsed [`Cli`].
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+pub mod compare;
+pub mod export;
+pub mod report;
+pub mod resolve;
+pub mod runs;
+pub mod smoke;
+pub mod sweep;
+pub mod table;
+pub mod tfrecord;
+
+/// Environment variable naming the artifacts root.
+pub const ARTIFACTS_ENV: &str = crate::run::id::ROOT_ENV;
+
+/// The zoo's run manager.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zoo",
+    version,
+    about = "Lists, compares, sweeps, reports on and exports the zoo's runs."
+)]
+pub struct Cli {
+    /// Artifacts root holding the runs [default: $ZOO_ARTIFACTS, else ./artifacts].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The zoo commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List runs, newest first: id, experiment, backend, seed, status, key metric, wall time.
+    Runs(runs::RunsArgs),
+    /// Compare runs: the settings that differ, their metrics side by side, and a plot
+    /// of their per-epoch curves.
+    Compare(compare::CompareArgs),
+    /// Run an experiment over a grid of settings times seeds (resumable), then
+    /// summarise each grid point.
+    Sweep(sweep::SweepArgs),
+    /// Write a static HTML (and Markdown) report of every experiment's runs.
+    Report(report::ReportArgs),
+    /// Export runs' metrics for other tools (TensorBoard event files).
+    Export(export::ExportArgs),
+    /// Run every experiment in a quick mode on small generated data (seconds each) and
+    /// print a pass/fail table; exits non-zero if any fails.
+    Smoke(smoke::SmokeArgs),
+}
+
+/// The artifacts root: `--artifacts`, else `$ZOO_ARTIFACTS`, else `artifacts`.
+pub fn artifacts_root(arg: Option<&Path>) -> PathBuf {
+    match arg {
+        Some(dir) => dir.to_path_buf(),
+        None => crate::run::id::artifacts_root(),
+    }
+}
+
+/// Runs one zoo command.
+pub fn run(cli: Cli) -> Result<()> {
+    let root = artifacts_root(cli.artifacts.as_deref());
+    match cli.command {
+        Command::Runs(args) => runs::run(&root, &args),
+        Command::Compare(args) => compare::run(&root, &args),
+        Command::Sweep(args) => sweep::run(&root, &args),
+        Command::Report(args) => report::run(&root, &args),
+        Command::Export(args) => export::run(&root, &args),
+        Command::Smoke(args) => smoke::smoke(&args),
+    }
+}

@@ -1,0 +1,206 @@
+//! `zoo sweep`: runs an experiment binary over a grid of flag values times seeds,
+//! one run directory each, skipping runs that finished before (so an interrupted
+//! sweep resumes when run again), then summarises each grid point.
+
+use std::{
+    fs::File,
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::Instant,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use crate::run::record::{RunRecord, Status};
+
+pub mod plan;
+pub mod summary;
+
+use plan::{Action, GridAxis, PlannedRun, SweepSpec, parse_grid, point_label};
+
+/// Options of `zoo sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The experiment binary to run (xor, mnist, linreg, lcd, svm, kmeans); it must be
+    /// built next to zoo.
+    pub experiment: String,
+
+    /// A grid axis: the experiment's flag (without dashes; '_' becomes '-') and its
+    /// values, comma-separated, or ';'-separated when values hold commas
+    /// (--grid 'hidden=16,8;32,16'). Repeat for more axes; every combination runs.
+    #[arg(long, value_name = "KEY=V1,V2", value_parser = parse_grid)]
+    pub grid: Vec<GridAxis>,
+
+    /// Seeds per grid point.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seeds: u64,
+
+    /// The first seed; a point's runs use seeds S, S+1, ..., S+N-1.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub first_seed: u64,
+
+    /// A readable name, put in front of the sweep's directory name.
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Extra flags passed to every run as given (after --).
+    #[arg(last = true, value_name = "FLAGS")]
+    pub extra: Vec<String>,
+}
+
+impl SweepArgs {
+    /// The sweep these options describe.
+    pub fn spec(&self) -> SweepSpec {
+        SweepSpec {
+            experiment: self.experiment.clone(),
+            grid: self.grid.clone(),
+            first_seed: self.first_seed,
+            seeds: self.seeds,
+            name: self.name.clone(),
+            extra: self.extra.clone(),
+        }
+    }
+}
+
+/// Runs the sweep under `root`; fails at the end if any run did not finish.
+pub fn run(root: &Path, args: &SweepArgs) -> Result<()> {
+    let spec = args.spec();
+    spec.validate()?;
+    let exe = sibling_binary(&spec.experiment)?;
+    let plan = plan::plan(&spec, root)?;
+    std::fs::create_dir_all(&plan.dir)
+        .with_context(|| format!("cannot create '{}'", plan.dir.display()))?;
+    let total = plan.runs.len();
+    println!(
+        "sweep of {total} {} runs ({} points x {} seeds) in {}",
+        spec.experiment,
+        spec.points().len(),
+        spec.seeds,
+        plan.dir.display()
+    );
+    let mut failures = Vec::new();
+    for (k, run) in plan.runs.iter().enumerate() {
+        print!(
+            "[{}/{total}] {} seed={} ... ",
+            k + 1,
+            point_label(&run.point),
+            run.seed
+        );
+        std::io::stdout().flush().ok();
+        match &run.action {
+            Action::Skip => println!("skip ({})", outcome(&run.dir)),
+            Action::Busy { pid } => {
+                println!("busy: running in process {pid}; left alone");
+                failures.push(format!(
+                    "{} is still running (pid {pid})",
+                    run.dir.display()
+                ));
+            }
+            Action::Run { clean } => {
+                if *clean {
+                    remove_inside(&plan.dir, &run.dir)?;
+                }
+                let started = Instant::now();
+                match execute(&exe, run) {
+                    Ok(()) => println!(
+                        "{} ({:.1} s)",
+                        outcome(&run.dir),
+                        started.elapsed().as_secs_f64()
+                    ),
+                    Err(e) => {
+                        println!("FAILED: {e:#} (log: {})", run.log.display());
+                        failures.push(format!("{}: {e:#}", run.dir.display()));
+                    }
+                }
+            }
+        }
+    }
+    let file = summary::summarise(&spec, &plan);
+    let json = summary::write(&plan.dir, &file)?;
+    println!("\n{}", summary::render(&file));
+    println!("summary: {}", json.display());
+    match summary::plot(&plan.dir, &file) {
+        Ok(Some(png)) => println!("plot: {}", png.display()),
+        Ok(None) => println!("no finished runs; no plot"),
+        Err(e) => println!("no plot: {e:#}"),
+    }
+    if !failures.is_empty() {
+        bail!(
+            "{} of {total} runs did not finish:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// The experiment binary next to the running one; the error says where it looked.
+pub fn sibling_binary(experiment: &str) -> Result<PathBuf> {
+    let me = std::env::current_exe().context("cannot locate the zoo binary")?;
+    let dir = me.parent().unwrap_or(Path::new("."));
+    let path = dir.join(format!("{experiment}{}", std::env::consts::EXE_SUFFIX));
+    if !path.is_file() {
+        bail!(
+            "no '{experiment}' binary next to zoo (looked for '{}'); build it, e.g. cargo build --release -p experiments --bin {experiment}",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Deletes `dir` (a non-finished run), refusing anything outside `sweep_dir`.
+fn remove_inside(sweep_dir: &Path, dir: &Path) -> Result<()> {
+    if dir == sweep_dir || !dir.starts_with(sweep_dir) {
+        bail!(
+            "refusing to delete '{}': not inside the sweep directory '{}'",
+            dir.display(),
+            sweep_dir.display()
+        );
+    }
+    std::fs::remove_dir_all(dir).with_context(|| format!("cannot delete '{}'", dir.display()))
+}
+
+/// Runs one child with its output in the run's log; fails unless it exits cleanly
+/// and records the run as finished.
+fn execute(exe: &Path, run: &PlannedRun) -> Result<()> {
+    let log =
+        File::create(&run.log).with_context(|| format!("cannot create '{}'", run.log.display()))?;
+    let err_log = log
+        .try_clone()
+        .with_context(|| format!("cannot share '{}'", run.log.display()))?;
+    let status = Command::new(exe)
+        .args(&run.args)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err_log)
+        .status()
+        .with_context(|| format!("cannot start '{}'", exe.display()))?;
+    let record = RunRecord::load(&run.dir);
+    if !status.success() {
+        let why = record.ok().and_then(|r| r.error);
+        bail!(
+            "{status}{}",
+            why.map_or(String::new(), |e| format!(": {e}"))
+        );
+    }
+    match record {
+        Ok(r) if r.status == Status::Finished => Ok(()),
+        Ok(r) => bail!("exited cleanly but the run is {}", r.status),
+        Err(e) => Err(e.context("exited cleanly without a run record")),
+    }
+}
+
+/// `finished accuracy=1`, or the status of a run that is not finished.
+fn outcome(dir: &Path) -> String {
+    match RunRecord::load(dir) {
+        Ok(r) => match (&r.key_metric, r.effective_status()) {
+            (Some(k), Status::Finished) => {
+                format!("finished {}={}", k.name, super::table::number(k.value))
+            }
+            (_, status) => status.to_string(),
+        },
+        Err(_) => "no run record".to_string(),
+    }
+}
