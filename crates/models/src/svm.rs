@@ -30,7 +30,6 @@
 use std::{fmt, str::FromStr};
 
 use burn::{
-    backend::Flex,
     config::Config,
     module::{Module, Param},
     tensor::{
@@ -452,7 +451,7 @@ pub struct SvmOutput<B: Backend> {
 }
 
 impl<B: Backend> ItemLazy for SvmOutput<B> {
-    type ItemSync = SvmOutput<Flex>;
+    type ItemSync = SvmOutput<crate::MetricBackend>;
 
     fn sync(self) -> Self::ItemSync {
         let [loss, decision, predicted, targets] = Transaction::default()
@@ -524,9 +523,7 @@ pub fn accuracy<B: Backend>(predicted: Tensor<B, 1, Int>, targets: Tensor<B, 1, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::{Autodiff, NdArray};
-
-    type Ad = Autodiff<NdArray>;
+    use crate::test_backend::{TestAutodiffBackend as Ad, TestBackend};
 
     fn floats<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
         t.into_data().convert::<f64>().to_vec().unwrap()
@@ -604,8 +601,8 @@ mod tests {
         //   OvR: max(0, 1−2) + max(0, 1+1.5) + max(0, 1−1) = 0 + 2.5 + 0 = 2.5; squared 6.25.
         // Row 2, true class 2: f = (0, 0, 3). CS: max(0, 1 + 0 − 3) = 0.
         //   OvR: 1 + 1 + 0 = 2; squared 2.
-        let f = Tensor::<NdArray, 2>::from_floats([[2.0, 1.5, -1.0], [0.0, 0.0, 3.0]], &device);
-        let t = Tensor::<NdArray, 1, Int>::from_data([0, 2], &device);
+        let f = Tensor::<TestBackend, 2>::from_floats([[2.0, 1.5, -1.0], [0.0, 0.0, 3.0]], &device);
+        let t = Tensor::<TestBackend, 1, Int>::from_data([0, 2], &device);
         let cs = floats(crammer_singer_hinge(f.clone(), t.clone()))[0];
         assert!((cs - 0.25).abs() < 1e-6, "{cs}");
         let ovr = floats(one_vs_rest_hinge(f.clone(), t.clone(), false))[0];
@@ -664,7 +661,7 @@ mod tests {
         assert!(
             LinearSvmConfig::new()
                 .with_lambda(-0.5)
-                .init::<NdArray>(&device)
+                .init::<TestBackend>(&device)
                 .unwrap_err()
                 .to_string()
                 .contains("-0.5")
@@ -673,7 +670,7 @@ mod tests {
             LinearSvmConfig::new().with_classes(1).validate(),
             Err(SvmError::TooFewClasses(1))
         );
-        let svm = LinearSvmConfig::new().init::<NdArray>(&device).unwrap();
+        let svm = LinearSvmConfig::new().init::<TestBackend>(&device).unwrap();
         let err = svm
             .predict(Tensor::zeros([4, 3], &device))
             .map(|_| ())
@@ -687,7 +684,7 @@ mod tests {
         );
         assert!(err.to_string().contains("3 features"), "{err}");
 
-        let x = Tensor::<NdArray, 2>::zeros([3, 2], &device);
+        let x = Tensor::<TestBackend, 2>::zeros([3, 2], &device);
         let err = svm
             .check_batch(&x, &Tensor::from_data([0, 2, 1], &device))
             .unwrap_err();
@@ -729,14 +726,14 @@ mod tests {
     #[test]
     fn accuracy_adaptor_reads_a_binary_column_by_sign() {
         let device = Default::default();
-        let out = SvmOutput::<NdArray> {
+        let out = SvmOutput::<TestBackend> {
             loss: Tensor::zeros([1], &device),
             decision: Tensor::from_floats([[0.3], [-2.0], [1.0]], &device),
             predicted: Tensor::from_data([1, 0, 1], &device),
             targets: Tensor::from_data([1, 1, 1], &device),
         };
-        let input: AccuracyInput<NdArray> = out.adapt();
-        let mut metric = burn::train::metric::AccuracyMetric::<NdArray>::new();
+        let input: AccuracyInput<TestBackend> = out.adapt();
+        let mut metric = burn::train::metric::AccuracyMetric::<TestBackend>::new();
         let progress = burn::data::dataloader::Progress::new(1, 1);
         let metadata = burn::train::metric::MetricMetadata {
             progress: progress.clone(),
