@@ -3,6 +3,9 @@
 //!
 //! Batches cross into the `models` crate as plain tuples of burn tensors, so the two
 //! crates never depend on each other: see [`TabularBatch`].
+//!
+//! Library code is generic over the backend and names no concrete one; the unit tests
+//! run on one test backend, chosen in `test_backend.rs` and named nowhere else.
 
 pub mod download;
 pub mod gates;
@@ -15,6 +18,8 @@ pub mod rng;
 pub mod socr;
 pub mod standardize;
 pub mod tabular;
+#[cfg(test)]
+mod test_backend;
 
 use burn::tensor::Tensor;
 
