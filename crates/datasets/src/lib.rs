@@ -6,8 +6,11 @@
 //!
 //! Library code is generic over the backend and names no concrete one; the unit tests
 //! run on one test backend, chosen in `test_backend.rs` and named nowhere else.
+//! [`fixtures`] writes small synthetic files in the real formats (MNIST IDX, the SOCR
+//! CSV) for tests that must run without the real data.
 
 pub mod download;
+pub mod fixtures;
 pub mod gates;
 pub mod idx;
 pub mod lcd;
