@@ -1,5 +1,6 @@
 //! Helpers for the workspace-level integration tests: run the experiment binaries
-//! headless and read what they write.
+//! headless and read what they write, build synthetic data fixtures in temporary
+//! directories, and find the real data sets for the full-data tests.
 
 #![allow(dead_code)]
 
@@ -61,37 +62,109 @@ pub fn assert_clean_failure(out: &Output, needle: &str) {
     assert!(!all.contains("RUST_BACKTRACE"), "backtrace hint in:\n{all}");
 }
 
-/// The directory named by `$var`, else `../shared/data/<subdir>` beside the checkout;
-/// fails (does not skip) unless `present` finds the data there.
-fn shared_data_dir(var: &str, subdir: &str, what: &str, present: impl Fn(&Path) -> bool) -> String {
-    let dir = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data")
-            .join(subdir)
-    });
-    assert!(
-        present(&dir),
-        "{what} not found in '{}': set {var}",
-        dir.display()
-    );
-    dir.to_str().expect("a UTF-8 path").to_string()
+/// Seed of the synthetic fixtures: fixed, so a failing test fails the same way again.
+pub const FIXTURE_SEED: u64 = 7;
+/// Training images in [`mnist_fixture`].
+pub const MNIST_FIXTURE_TRAIN: usize = 600;
+/// Test images in [`mnist_fixture`].
+pub const MNIST_FIXTURE_TEST: usize = 200;
+
+/// A temporary directory holding a synthetic MNIST data set in the real file format
+/// (the four gzip IDX files, [`MNIST_FIXTURE_TRAIN`] training and
+/// [`MNIST_FIXTURE_TEST`] test images of learnable seven-segment digits; see
+/// `datasets::fixtures::write_mnist`). Pass its path as `--data-dir`; the directory
+/// is deleted when the returned value is dropped.
+pub fn mnist_fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    datasets::fixtures::write_mnist(
+        dir.path(),
+        MNIST_FIXTURE_TRAIN,
+        MNIST_FIXTURE_TEST,
+        FIXTURE_SEED,
+        true,
+    )
+    .unwrap_or_else(|e| panic!("cannot write the MNIST fixture: {e}"));
+    dir
 }
 
-/// The real MNIST files: `$MNIST_DIR`, else `../shared/data/mnist` beside the checkout.
-/// Fails (does not skip) when they are missing.
+/// A temporary directory holding a synthetic `SOCR-HeightWeight.csv` of `rows` rows
+/// (see `datasets::fixtures::write_socr`), and the path of that file. Pass the
+/// directory as `--data-dir`; it is deleted when the `TempDir` is dropped.
+pub fn socr_fixture(rows: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(datasets::socr::FILE_NAME);
+    datasets::fixtures::write_socr(&path, rows, FIXTURE_SEED)
+        .unwrap_or_else(|e| panic!("cannot write the SOCR fixture: {e}"));
+    (dir, path)
+}
+
+/// Where a full-data test looks for a real data set: `$var` if set, else
+/// `../shared/data/<subdir>` beside the checkout. `Err` says what is missing and
+/// exactly how to supply it.
+fn find_shared_data(
+    var: &str,
+    subdir: &str,
+    what: &str,
+    present: impl Fn(&Path) -> bool,
+) -> Result<String, String> {
+    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(subdir);
+    let from_env = std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let dir = from_env.clone().unwrap_or_else(|| default.clone());
+    if present(&dir) {
+        return Ok(dir.to_str().expect("a UTF-8 path").to_string());
+    }
+    let looked = match &from_env {
+        Some(d) => format!("${var} is '{}', which lacks them", d.display()),
+        None => format!("${var} is not set and '{}' lacks them", default.display()),
+    };
+    Err(format!(
+        "this full-data test needs {what}: {looked}. Supply them: set {var}=DIR for a \
+         directory holding them, or place them in ../shared/data/{subdir} beside the \
+         checkout ('{}')",
+        default.display()
+    ))
+}
+
+/// The real MNIST files, for full-data tests: `$MNIST_DIR`, else `../shared/data/mnist`
+/// beside the checkout, or an `Err` that says how to supply them.
+pub fn try_mnist_data_dir() -> Result<String, String> {
+    find_shared_data(
+        "MNIST_DIR",
+        "mnist",
+        "the real MNIST files (train-images-idx3-ubyte, train-labels-idx1-ubyte, \
+         t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each raw or .gz)",
+        |dir| {
+            datasets::mnist::source::missing_files(dir, datasets::mnist::MnistKind::Mnist)
+                .is_empty()
+        },
+    )
+}
+
+/// The real MNIST files, as [`try_mnist_data_dir`]; panics (the test fails, it is not
+/// skipped) with that message when they are missing.
 pub fn mnist_data_dir() -> String {
-    shared_data_dir("MNIST_DIR", "mnist", "MNIST files", |dir| {
-        dir.join("train-images-idx3-ubyte.gz").is_file()
-            || dir.join("train-images-idx3-ubyte").is_file()
-    })
+    try_mnist_data_dir().unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The directory of the real SOCR table: `$SOCR_DIR`, else `../shared/data/socr`
-/// beside the checkout. Fails (does not skip) when it is missing.
+/// The directory of the real SOCR table, for full-data tests: `$SOCR_DIR`, else
+/// `../shared/data/socr` beside the checkout, or an `Err` that says how to supply it.
+pub fn try_socr_data_dir() -> Result<String, String> {
+    find_shared_data(
+        "SOCR_DIR",
+        "socr",
+        "the real 25,000-row SOCR table (SOCR-HeightWeight.csv)",
+        |dir| dir.join(datasets::socr::FILE_NAME).is_file(),
+    )
+}
+
+/// The directory of the real SOCR table, as [`try_socr_data_dir`]; panics (the test
+/// fails, it is not skipped) with that message when it is missing.
 pub fn socr_data_dir() -> String {
-    shared_data_dir("SOCR_DIR", "socr", "SOCR-HeightWeight.csv", |dir| {
-        dir.join("SOCR-HeightWeight.csv").is_file()
-    })
+    try_socr_data_dir().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `bin` with `args` headless and kills it (SIGKILL, no warning) `grace` after

@@ -190,7 +190,7 @@ impl<B: Backend> Batcher<B, GateItem, TabularBatch<B>> for GateBatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::NdArray;
+    use crate::test_backend::TestBackend;
 
     #[test]
     fn truth_tables_match_the_gates() {
@@ -223,13 +223,13 @@ mod tests {
         let data = GateDataset::new(LogicGate::Xnor);
         let items: Vec<_> = (0..4).map(|i| data.get(i).unwrap()).collect();
         let device = Default::default();
-        let (x, y): TabularBatch<NdArray> = GateBatcher::new().batch(items.clone(), &device);
+        let (x, y): TabularBatch<TestBackend> = GateBatcher::new().batch(items.clone(), &device);
         assert_eq!(x.dims(), [4, 2]);
         assert_eq!(
             y.to_data().to_vec::<f32>().unwrap(),
             vec![1.0, 0.0, 0.0, 1.0]
         );
-        let (_, y): TabularBatch<NdArray> = GateBatcher::one_hot().batch(items, &device);
+        let (_, y): TabularBatch<TestBackend> = GateBatcher::one_hot().batch(items, &device);
         assert_eq!(y.dims(), [4, 2]);
         assert_eq!(
             y.to_data().to_vec::<f32>().unwrap(),

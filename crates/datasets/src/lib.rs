@@ -3,8 +3,14 @@
 //!
 //! Batches cross into the `models` crate as plain tuples of burn tensors, so the two
 //! crates never depend on each other: see [`TabularBatch`].
+//!
+//! Library code is generic over the backend and names no concrete one; the unit tests
+//! run on one test backend, chosen in `test_backend.rs` and named nowhere else.
+//! [`fixtures`] writes small synthetic files in the real formats (MNIST IDX, the SOCR
+//! CSV) for tests that must run without the real data.
 
 pub mod download;
+pub mod fixtures;
 pub mod gates;
 pub mod idx;
 pub mod lcd;
@@ -15,6 +21,8 @@ pub mod rng;
 pub mod socr;
 pub mod standardize;
 pub mod tabular;
+#[cfg(test)]
+mod test_backend;
 
 use burn::tensor::Tensor;
 

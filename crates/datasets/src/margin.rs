@@ -187,7 +187,7 @@ impl<B: Backend> Batcher<B, MarginItem, (Tensor<B, 2>, Tensor<B, 1, Int>)> for M
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::NdArray;
+    use crate::test_backend::TestBackend;
 
     fn distance_to_line([x, y]: [f32; 2]) -> f64 {
         (f64::from(y) - f64::from(x)).abs() / std::f64::consts::SQRT_2
@@ -274,7 +274,7 @@ mod tests {
         assert!(data.get(12).is_none());
         let items: Vec<_> = (0..3).map(|i| data.get(i).unwrap()).collect();
         let (x, y) =
-            Batcher::<NdArray, _, _>::batch(&MarginBatcher, items.clone(), &Default::default());
+            Batcher::<TestBackend, _, _>::batch(&MarginBatcher, items.clone(), &Default::default());
         assert_eq!(x.dims(), [3, 2]);
         let labels: Vec<i64> = y.to_data().to_vec().unwrap();
         assert_eq!(

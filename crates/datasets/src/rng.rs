@@ -2,6 +2,40 @@
 //!
 //! Deterministic on every platform and independent of any `rand` version, so a seed
 //! names the same data set for good.
+//!
+//! Seeds derived from a user's seed (one per data split, per run of a sweep, per
+//! restart) all come from [`derive_seed`], so that no code adds to a seed (which
+//! overflows on large seeds) and two streams of one seed never coincide.
+
+/// The golden-ratio increment of SplitMix64's state.
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's output function (Stafford's "Mix13"), a bijection on `u64`.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The seed of sub-stream `stream` of `seed`: the one rule for derived seeds.
+///
+/// A SplitMix64-style mix, `mix64(seed ^ (stream + 1) · γ)` with wrapping arithmetic
+/// (γ the golden-ratio constant), so any `seed` and `stream`, `u64::MAX` included,
+/// work without overflow. For a fixed `seed` it is a bijection of `stream` (each step
+/// is one: `+ 1`, the product with the odd γ, the xor, and the mix), so different
+/// streams of one seed always get different seeds. Use small fixed numbers as
+/// `stream` (an index, a split number), never `seed + i`.
+///
+/// ```
+/// use datasets::rng::derive_seed;
+/// let train = derive_seed(u64::MAX, 0);
+/// let test = derive_seed(u64::MAX, 1);
+/// assert_ne!(train, test);
+/// assert_eq!(train, derive_seed(u64::MAX, 0));
+/// ```
+pub fn derive_seed(seed: u64, stream: u64) -> u64 {
+    mix64(seed ^ stream.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA))
+}
 
 /// SplitMix64 (Steele, Lea & Flood 2014): 64-bit state, passes BigCrush.
 #[derive(Debug, Clone)]
@@ -17,11 +51,8 @@ impl SplitMix64 {
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
+        mix64(self.state)
     }
 
     /// Uniform in `[0, 1)`, with 53 random bits.
@@ -51,6 +82,27 @@ impl SplitMix64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_seeds_never_overflow_and_differ_by_stream() {
+        for seed in [0, 1, 42, u64::MAX - 1, u64::MAX] {
+            let streams: Vec<u64> = [0, 1, 2, 3, 1000, u64::MAX - 1, u64::MAX]
+                .into_iter()
+                .map(|stream| derive_seed(seed, stream))
+                .collect();
+            let mut unique = streams.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), streams.len(), "seed {seed}: {streams:?}");
+            assert_eq!(streams[1], derive_seed(seed, 1), "deterministic");
+        }
+        assert_ne!(derive_seed(1, 0), derive_seed(2, 0), "seeds differ too");
+        // The derived generators are not shifted copies of each other.
+        let mut a = SplitMix64::new(derive_seed(7, 0));
+        let mut b = SplitMix64::new(derive_seed(7, 1));
+        let first_a: Vec<u64> = (0..4).map(|_| a.next_u64()).collect();
+        assert!((0..4).all(|_| !first_a.contains(&b.next_u64())));
+    }
 
     #[test]
     fn seeded_streams_repeat_and_have_the_right_moments() {

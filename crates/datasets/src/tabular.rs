@@ -168,7 +168,7 @@ impl<B: Backend> Batcher<B, usize, TabularBatch<B>> for TableBatcher {
 
 #[cfg(test)]
 mod tests {
-    use burn::backend::NdArray;
+    use crate::test_backend::TestBackend;
 
     use super::*;
 
@@ -177,7 +177,7 @@ mod tests {
         let table = Table::new(vec![1., 2., 3., 4., 5., 6.], 2, vec![10., 20., 30.], 1);
         assert_eq!(table.len(), 3);
         assert_eq!(table.rows(1..9).targets(), &[20., 30.]);
-        let (x, y): TabularBatch<NdArray> =
+        let (x, y): TabularBatch<TestBackend> =
             TableBatcher::new(Arc::new(table)).batch(vec![2, 0], &Default::default());
         assert_eq!(x.to_data().to_vec::<f32>().unwrap(), vec![5., 6., 1., 2.]);
         assert_eq!(y.to_data().to_vec::<f32>().unwrap(), vec![30., 10.]);

@@ -7,7 +7,6 @@
 use std::marker::PhantomData;
 
 use burn::{
-    backend::Flex,
     tensor::{ElementConversion, Tensor, Transaction, backend::Backend},
     train::{
         ItemLazy,
@@ -31,7 +30,7 @@ pub struct BinaryClassificationOutput<B: Backend> {
 }
 
 impl<B: Backend> ItemLazy for BinaryClassificationOutput<B> {
-    type ItemSync = BinaryClassificationOutput<Flex>;
+    type ItemSync = BinaryClassificationOutput<crate::MetricBackend>;
 
     fn sync(self) -> Self::ItemSync {
         let [loss, probabilities, targets] = Transaction::default()
@@ -150,20 +149,20 @@ impl<B: Backend> Numeric for BinaryAccuracyMetric<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::NdArray;
+    use crate::test_backend::TestBackend;
 
     #[test]
     fn accuracy_thresholds_at_one_half() {
         let device = Default::default();
-        let p = Tensor::<NdArray, 2>::from_floats([[0.9], [0.4], [0.5], [0.1]], &device);
-        let y = Tensor::<NdArray, 2>::from_floats([[1.0], [1.0], [1.0], [0.0]], &device);
+        let p = Tensor::<TestBackend, 2>::from_floats([[0.9], [0.4], [0.5], [0.1]], &device);
+        let y = Tensor::<TestBackend, 2>::from_floats([[1.0], [1.0], [1.0], [0.0]], &device);
         assert_eq!(binary_accuracy(p, y), 0.75);
     }
 
     #[test]
     fn metric_reports_percent() {
         let device = Default::default();
-        let mut metric = BinaryAccuracyMetric::<NdArray>::new();
+        let mut metric = BinaryAccuracyMetric::<TestBackend>::new();
         let input = BinaryAccuracyInput {
             probabilities: Tensor::from_floats([[0.9], [0.2]], &device),
             targets: Tensor::from_floats([[1.0], [1.0]], &device),

@@ -137,14 +137,14 @@ impl<B: Backend> InferenceStep for MlpClassifier<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::NdArray;
+    use crate::test_backend::TestBackend;
 
     #[test]
     fn shapes_and_validation() {
         let device = Default::default();
         let model = MlpClassifierConfig::new()
             .with_hidden(vec![16, 8])
-            .init::<NdArray>(&device)
+            .init::<TestBackend>(&device)
             .unwrap();
         let logits = model.forward(Tensor::zeros([3, 784], &device));
         assert_eq!(logits.dims(), [3, 10]);
@@ -164,8 +164,8 @@ mod tests {
     fn cross_entropy_matches_a_hand_computed_value() {
         let device = Default::default();
         // Uniform logits over 10 classes: loss = ln 10 whatever the target.
-        let logits = Tensor::<NdArray, 2>::zeros([2, 10], &device);
-        let targets = Tensor::<NdArray, 1, Int>::from_data([3, 7], &device);
+        let logits = Tensor::<TestBackend, 2>::zeros([2, 10], &device);
+        let targets = Tensor::<TestBackend, 1, Int>::from_data([3, 7], &device);
         let loss: f32 = cross_entropy(logits, targets).into_scalar();
         assert!((loss - 10f32.ln()).abs() < 1e-6, "{loss}");
     }

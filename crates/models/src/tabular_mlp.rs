@@ -254,9 +254,7 @@ impl<B: Backend> InferenceStep for TabularMlp<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::NdArray;
-
-    type B = NdArray;
+    use crate::test_backend::TestBackend as B;
 
     #[test]
     fn shapes_follow_the_config() {

@@ -317,7 +317,7 @@ impl<B: Backend> Batcher<B, usize, (Tensor<B, 2>, Tensor<B, 1, Int>)> for MnistB
 pub(crate) mod tests {
     use super::*;
     use crate::idx::encode_idx;
-    use burn::backend::NdArray;
+    use crate::test_backend::TestBackend;
 
     /// Writes a tiny MNIST-format split (`n` images) into `dir`, labels `i % 10`.
     pub fn write_fixture(dir: &Path, kind: MnistKind, split: Split, n: u32) {
@@ -338,7 +338,7 @@ pub(crate) mod tests {
         let data = MnistDataset::new(&images, 10..100);
         assert_eq!(data.len(), 2);
         assert_eq!(data.get(1), Some(11));
-        let (x, y) = Batcher::<NdArray, _, _>::batch(
+        let (x, y) = Batcher::<TestBackend, _, _>::batch(
             &MnistBatcher::new(images.clone()),
             vec![11, 3],
             &Default::default(),

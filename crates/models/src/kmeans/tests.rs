@@ -6,12 +6,8 @@ use super::{
     rng::SplitMix64,
     *,
 };
-use burn::{
-    backend::NdArray,
-    tensor::{Int, Tensor, TensorData},
-};
-
-type B = NdArray;
+use crate::test_backend::TestBackend as B;
+use burn::tensor::{Int, Tensor, TensorData};
 
 fn tensor(rows: &[[f32; 2]]) -> Tensor<B, 2> {
     let flat: Vec<f32> = rows.iter().flatten().copied().collect();

@@ -206,14 +206,12 @@ impl<B: Backend> InferenceStep for LinearModel<B> {
 #[cfg(test)]
 mod tests {
     use burn::{
-        backend::{Autodiff, NdArray},
         optim::{GradientsParams, Optimizer, SgdConfig},
         tensor::TensorData,
     };
 
     use super::*;
-
-    type B = Autodiff<NdArray>;
+    use crate::test_backend::{TestAutodiffBackend as B, TestBackend};
 
     #[test]
     fn bad_configs_are_rejected() {
@@ -248,11 +246,11 @@ mod tests {
         let device = Default::default();
         let model = LinearModelConfig::new(2)
             .with_l2(0.5)
-            .init::<NdArray>(&device)
+            .init::<TestBackend>(&device)
             .unwrap();
         // Zero weights: predictions are 0, the penalty is 0.
-        let x = Tensor::<NdArray, 2>::from_floats([[1.0, 2.0], [3.0, 4.0]], &device);
-        let y = Tensor::<NdArray, 2>::from_floats([[1.0], [3.0]], &device);
+        let x = Tensor::<TestBackend, 2>::from_floats([[1.0, 2.0], [3.0, 4.0]], &device);
+        let y = Tensor::<TestBackend, 2>::from_floats([[1.0], [3.0]], &device);
         let out = model.forward_regression(x, y);
         assert_eq!(out.output.dims(), [2, 1]);
         assert_eq!(out.loss.into_scalar(), 5.0); // (1 + 9) / 2
