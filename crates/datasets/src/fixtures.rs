@@ -277,7 +277,10 @@ mod tests {
             })
             .count();
         let accuracy = correct as f64 / test.len() as f64;
-        assert!(accuracy > 0.7, "nearest class mean (chance: 0.1): {accuracy}");
+        assert!(
+            accuracy > 0.7,
+            "nearest class mean (chance: 0.1): {accuracy}"
+        );
     }
 
     #[test]

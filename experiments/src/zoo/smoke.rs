@@ -48,7 +48,16 @@ fn cases(mnist: &Path, socr: &Path) -> Vec<Case> {
         Case {
             label: "mnist",
             binary: "mnist",
-            args: s(&["--data-dir", &mnist, "--epochs", "1", "--valid-size", "100", "--hidden", "32"]),
+            args: s(&[
+                "--data-dir",
+                &mnist,
+                "--epochs",
+                "1",
+                "--valid-size",
+                "100",
+                "--hidden",
+                "32",
+            ]),
         },
         Case {
             label: "linreg (socr)",
@@ -58,12 +67,30 @@ fn cases(mnist: &Path, socr: &Path) -> Vec<Case> {
         Case {
             label: "linreg (synthetic)",
             binary: "linreg",
-            args: s(&["--dataset", "synthetic", "--inputs", "3", "--outputs", "2", "--epochs", "2"]),
+            args: s(&[
+                "--dataset",
+                "synthetic",
+                "--inputs",
+                "3",
+                "--outputs",
+                "2",
+                "--epochs",
+                "2",
+            ]),
         },
         Case {
             label: "lcd",
             binary: "lcd",
-            args: s(&["--sizes", "5", "--train-sizes", "100", "--test-size", "100", "--steps", "50"]),
+            args: s(&[
+                "--sizes",
+                "5",
+                "--train-sizes",
+                "100",
+                "--test-size",
+                "100",
+                "--steps",
+                "50",
+            ]),
         },
         Case {
             label: "svm (seed data)",
@@ -73,7 +100,16 @@ fn cases(mnist: &Path, socr: &Path) -> Vec<Case> {
         Case {
             label: "svm (mnist)",
             binary: "svm",
-            args: s(&["--dataset", "mnist", "--data-dir", &mnist, "--epochs", "1", "--valid-size", "100"]),
+            args: s(&[
+                "--dataset",
+                "mnist",
+                "--data-dir",
+                &mnist,
+                "--epochs",
+                "1",
+                "--valid-size",
+                "100",
+            ]),
         },
         Case {
             label: "kmeans (socr)",
@@ -83,7 +119,14 @@ fn cases(mnist: &Path, socr: &Path) -> Vec<Case> {
         Case {
             label: "kmeans (mnist)",
             binary: "kmeans",
-            args: s(&["--dataset", "mnist", "--data-dir", &mnist, "--max-iter", "10"]),
+            args: s(&[
+                "--dataset",
+                "mnist",
+                "--data-dir",
+                &mnist,
+                "--max-iter",
+                "10",
+            ]),
         },
     ]
 }
@@ -118,12 +161,22 @@ pub fn smoke(args: &SmokeArgs) -> Result<()> {
     let bins = binaries_dir()?;
     let mut cases = cases(&mnist, &socr);
     if !args.only.is_empty() {
-        if let Some(unknown) = args.only.iter().find(|o| !cases.iter().any(|c| c.binary == o.as_str())) {
-            bail!("--only: no experiment named '{unknown}' (known: xor, mnist, linreg, lcd, svm, kmeans)");
+        if let Some(unknown) = args
+            .only
+            .iter()
+            .find(|o| !cases.iter().any(|c| c.binary == o.as_str()))
+        {
+            bail!(
+                "--only: no experiment named '{unknown}' (known: xor, mnist, linreg, lcd, svm, kmeans)"
+            );
         }
         cases.retain(|c| args.only.iter().any(|o| o == c.binary));
     }
-    println!("smoke: {} quick runs on generated data in '{}'", cases.len(), root.display());
+    println!(
+        "smoke: {} quick runs on generated data in '{}'",
+        cases.len(),
+        root.display()
+    );
     let mut results = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let dir = root.join(format!("{i:02}-{}", case.binary));
@@ -135,15 +188,28 @@ pub fn smoke(args: &SmokeArgs) -> Result<()> {
             Ok(()) => "pass".to_string(),
             Err(err) => format!("FAIL: {err:#}"),
         };
-        println!("[{}/{}] {:<20} {:>6.1} s  {line}", i + 1, cases.len(), case.label, seconds);
+        println!(
+            "[{}/{}] {:<20} {:>6.1} s  {line}",
+            i + 1,
+            cases.len(),
+            case.label,
+            seconds
+        );
         results.push((case.label, seconds, outcome.is_ok()));
     }
     let failed: Vec<&str> = results.iter().filter(|r| !r.2).map(|r| r.0).collect();
     println!("\n{:<20} {:>8}  result", "experiment", "seconds");
     for (label, seconds, ok) in &results {
-        println!("{label:<20} {seconds:>8.1}  {}", if *ok { "pass" } else { "FAIL" });
+        println!(
+            "{label:<20} {seconds:>8.1}  {}",
+            if *ok { "pass" } else { "FAIL" }
+        );
     }
-    println!("{} passed, {} failed", results.len() - failed.len(), failed.len());
+    println!(
+        "{} passed, {} failed",
+        results.len() - failed.len(),
+        failed.len()
+    );
     if !failed.is_empty() {
         if args.keep.is_none() {
             // Keep the logs of a failed smoke run for reading.
@@ -165,7 +231,8 @@ fn run_case(bins: &Path, case: &Case, dir: &Path, log: &Path) -> Result<()> {
             binary.display()
         );
     }
-    let out = std::fs::File::create(log).with_context(|| format!("cannot write '{}'", log.display()))?;
+    let out =
+        std::fs::File::create(log).with_context(|| format!("cannot write '{}'", log.display()))?;
     let err = out.try_clone()?;
     let status = Command::new(&binary)
         .args(&case.args)
@@ -178,7 +245,11 @@ fn run_case(bins: &Path, case: &Case, dir: &Path, log: &Path) -> Result<()> {
         .with_context(|| format!("cannot start '{}'", binary.display()))?;
     if !status.success() {
         let text = std::fs::read_to_string(log).unwrap_or_default();
-        let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         bail!("exit {status}: {last} (log: {})", log.display());
     }
     let record = crate::run::RunRecord::load(dir)?;
