@@ -210,6 +210,36 @@ fn resume_without_a_directory_continues_the_newest_unfinished_run() {
 }
 
 #[test]
+fn a_checkpoint_cut_short_by_a_crash_is_skipped_on_resume() {
+    for kind in ["model", "optim", "scheduler"] {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        ok(run_in(root, XOR, &QUICK_XOR));
+        let dir = runs(root, "xor").pop().unwrap();
+        // A crash while writing the newest checkpoint leaves it cut short.
+        let newest = dir.join(format!("checkpoint/{kind}-3.mpk"));
+        let bytes = fs::read(&newest).unwrap();
+        fs::write(&newest, &bytes[..bytes.len() / 3]).unwrap();
+        let mut record = json(&dir.join("run.json"));
+        record["status"] = "running".into();
+        record["pid"] = u32::MAX.into();
+        fs::write(dir.join("run.json"), record.to_string()).unwrap();
+
+        let out = ok(run_in(root, XOR, &["--resume", "--no-tui"]));
+        assert!(
+            out.contains("skipping a damaged checkpoint"),
+            "{kind}: {out}"
+        );
+        assert!(out.contains(&format!("{kind}-3.mpk")), "{kind}: {out}");
+        assert!(
+            out.contains("resuming from the epoch-2 checkpoint"),
+            "{kind}: {out}"
+        );
+        assert_eq!(json(&dir.join("run.json"))["status"], "finished");
+    }
+}
+
+#[test]
 fn the_same_seed_gives_the_same_metrics_bit_for_bit() {
     let root = tempfile::tempdir().unwrap();
     let root = root.path();

@@ -20,16 +20,10 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use burn::{
-    module::Module,
-    record::{FullPrecisionSettings, NamedMpkFileRecorder},
-    tensor::backend::Backend,
-};
+use burn::{module::Module, tensor::backend::Backend};
 use serde::{Serialize, de::DeserializeOwned};
 
-/// The recorder for models and checkpoints: named MessagePack at full precision, so a
-/// restored or resumed model is bit-identical to the one saved.
-pub type Recorder = NamedMpkFileRecorder<FullPrecisionSettings>;
+pub use crate::recorder::Recorder;
 
 /// File name of the experiment configuration.
 pub const CONFIG_FILE: &str = "config.json";
@@ -78,11 +72,17 @@ impl ArtifactDir {
         self.write_atomic(name, json.as_bytes())
     }
 
-    /// Writes `bytes` to `name` through a temporary file and a rename.
+    /// Writes `bytes` to `name` through a synced temporary file and a rename, so a
+    /// crash leaves the old file or the new one, never a part of one.
     pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
         let path = self.join(name);
         let tmp = self.join(format!(".{name}.tmp"));
-        fs::write(&tmp, bytes).with_context(|| format!("cannot write '{}'", tmp.display()))?;
+        let write = |tmp: &Path| -> std::io::Result<()> {
+            let mut file = fs::File::create(tmp)?;
+            std::io::Write::write_all(&mut file, bytes)?;
+            file.sync_all()
+        };
+        write(&tmp).with_context(|| format!("cannot write '{}'", tmp.display()))?;
         fs::rename(&tmp, &path).with_context(|| format!("cannot write '{}'", path.display()))?;
         Ok(path)
     }

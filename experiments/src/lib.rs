@@ -13,6 +13,7 @@ pub mod linreg;
 pub mod mnist;
 pub mod optim;
 pub mod plot;
+pub mod recorder;
 pub mod resources;
 pub mod run;
 pub mod runner;

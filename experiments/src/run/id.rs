@@ -56,15 +56,37 @@ fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
     )
 }
 
-/// The current time as RFC 3339 UTC, e.g. `2026-11-22T21:55:01Z`.
+/// The current time as RFC 3339 UTC with milliseconds, e.g. `2026-11-22T21:55:01.042Z`.
 pub fn timestamp() -> String {
-    let (y, mo, d, h, mi, s) = civil(now().0);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    let (secs, nanos) = now();
+    let (y, mo, d, h, mi, s) = civil(secs);
+    let ms = nanos / 1_000_000;
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
 }
 
-/// A new run id: compact UTC start time, a 4-hex-digit suffix that tells apart runs
-/// started in the same second, and the optional readable name
-/// (`20261122T215501Z-3fa9-wide`). Ids sort by start time.
+/// Seconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS...` (as [`timestamp`]
+/// writes it; a fraction is ignored) read as UTC: the inverse of [`civil`].
+pub fn parse_utc(s: &str) -> Option<f64> {
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hh * 3600 + mm * 60 + ss) as f64)
+}
+
+/// A new run id: compact UTC start time to the millisecond, a 4-hex-digit suffix
+/// that tells apart runs started in the same millisecond, and the optional readable
+/// name (`20261122T215501.042Z-3fa9-wide`). Ids sort by start time.
 pub fn new_run_id(name: Option<&str>) -> String {
     let (secs, nanos) = now();
     let (y, mo, d, h, mi, s) = civil(secs);
@@ -73,7 +95,8 @@ pub fn new_run_id(name: Option<&str>) -> String {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     let suffix = (z ^ (z >> 31)) & 0xffff;
-    let mut id = format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{suffix:04x}");
+    let ms = nanos / 1_000_000;
+    let mut id = format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}.{ms:03}Z-{suffix:04x}");
     if let Some(name) = name {
         id.push('-');
         id.push_str(name);
@@ -140,7 +163,11 @@ mod tests {
     fn run_ids_sort_and_carry_the_name() {
         let id = new_run_id(Some("wide"));
         assert!(id.ends_with("-wide"), "{id}");
-        assert_eq!(id.len(), "20261122T215501Z-3fa9-wide".len(), "{id}");
+        assert_eq!(id.len(), "20261122T215501.042Z-3fa9-wide".len(), "{id}");
+        let (a, b) = (new_run_id(None), new_run_id(None));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let c = new_run_id(None);
+        assert!(a < c && b < c, "{a} {b} {c}");
         assert!(check_name("wide_1.5").is_ok());
         assert!(check_name("../x").is_err());
         assert!(check_name("").is_err());

@@ -180,7 +180,7 @@ pub fn write_events(dir: &Path, run: &FoundRun, series: &[Series]) -> Result<Pat
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
-    let start = parse_utc(&run.record.started).unwrap_or(now);
+    let start = crate::run::id::parse_utc(&run.record.started).unwrap_or(now);
     let wall = run.record.wall_seconds.unwrap_or(0.0);
     let mut bytes = Vec::new();
     write_record(&mut bytes, &version_event(start));
@@ -196,28 +196,10 @@ pub fn write_events(dir: &Path, run: &FoundRun, series: &[Series]) -> Result<Pat
     Ok(path)
 }
 
-/// Seconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS...` read as UTC.
-pub fn parse_utc(s: &str) -> Option<f64> {
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hh * 3600 + mm * 60 + ss) as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::id::parse_utc;
     use crate::zoo::{
         resolve::fake,
         tfrecord::{decode_event, read_records},

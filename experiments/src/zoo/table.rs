@@ -72,7 +72,16 @@ pub fn seconds(v: Option<f64>) -> String {
 
 /// `mean ± std` with [`number`]'s formatting.
 pub fn mean_std(mean: f64, std: f64) -> String {
-    format!("{} ± {}", number(mean), number(std))
+    format!("{} ± {}", number(mean), number(round_significant(std, 3)))
+}
+
+/// `v` rounded to `digits` significant digits (a spread needs no more).
+fn round_significant(v: f64, digits: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
 }
 
 /// Flattens a JSON value to dotted keys (`model.hidden`); arrays are kept whole as
@@ -182,5 +191,6 @@ mod tests {
         assert_eq!(t, "a    bb\n---  --\nxyz  1\n");
         assert_eq!(mean_and_std(&[1.0, 3.0]), Some((2.0, 2f64.sqrt())));
         assert_eq!(mean_and_std(&[]), None);
+        assert_eq!(mean_std(0.65, 0.223607), "0.65 ± 0.224");
     }
 }
