@@ -373,14 +373,24 @@ fn tile_grid_png(
     let rows = captions.len().div_ceil(cols).max(1);
     let scale = (112 / side.max(1)).clamp(4, 24) as i32;
     let caption = 22i32;
-    let tile = (side as i32 * scale + 16, side as i32 * scale + caption + 10);
+    let font = |px| ("sans-serif", px).into_font();
+    // Each tile is as wide as its image or the widest caption, so that captions never
+    // run into their neighbours (Fashion-MNIST's class names are long).
+    let widest_caption = captions
+        .iter()
+        .map(|c| font(14).box_size(c).map_or(0, |(w, _)| w as i32))
+        .max()
+        .unwrap_or(0);
+    let tile = (
+        (side as i32 * scale).max(widest_caption) + 16,
+        side as i32 * scale + caption + 10,
+    );
     let size = (
         (tile.0 * cols as i32).max(660) as u32,
         (tile.1 * rows as i32 + 40) as u32,
     );
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE).map_err(plot_error(path))?;
-    let font = |px| ("sans-serif", px).into_font();
     root.draw_text(title, &font(18).color(&BLACK), (10, 10))
         .map_err(plot_error(path))?;
     for (i, label) in captions.iter().enumerate() {

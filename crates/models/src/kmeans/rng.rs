@@ -1,7 +1,7 @@
 //! The seeded generator of the k-means++ choices.
 //!
 //! It is the same SplitMix64 as `datasets::rng`, kept here because `models` and
-//! `datasets` do not depend on each other (DESIGN.md); `below` maps a uniform `f64`
+//! `datasets` do not depend on each other (README, "Layout"); `below` maps a uniform `f64`
 //! rather than multiply-shifting, and changing it would change every fitted result.
 
 /// SplitMix64: a small, portable, seeded generator for the k-means++ choices.
