@@ -33,7 +33,7 @@ use crate::{
     artifacts::Recorder,
     dashboard::{ChosenRenderer, EpochRecord, EpochSink},
     plot,
-    run::Run,
+    run::{Run, log::QuietFileLogger},
 };
 
 /// What a finished launch of the learner produced.
@@ -116,6 +116,9 @@ where
     let training = training
         .renderer(renderer)
         .with_file_checkpointer(Recorder::new())
+        .with_application_logger(Some(Box::new(QuietFileLogger::new(
+            run.dir.join("experiment.log"),
+        ))))
         .with_metric_logger(EpochFixLogger::new(run.dir.path(), run.resume_from))
         .num_epochs(num_epochs);
     let training = match run.resume_from {

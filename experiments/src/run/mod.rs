@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 pub mod id;
+pub mod log;
 pub mod record;
 
 use std::{
