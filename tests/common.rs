@@ -11,11 +11,40 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Runs `bin` with `args`, stdout and stderr captured, stdin closed.
-pub fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin)
+/// Environment variables through which a binary could find data that the test did not
+/// hand it (`--data-dir` is the only way in), or download some.
+const DATA_VARS: [&str; 4] = ["MNIST_DIR", "FASHION_MNIST_DIR", "SOCR_DIR", "SOCR_URL"];
+
+/// A command for `bin` sealed off from the machine, in `sandbox` (a fresh directory that
+/// the caller keeps until the command has ended): the working directory, the artifacts
+/// root (`$ZOO_ARTIFACTS`) and the user cache (`$XDG_CACHE_HOME`) all lie in it, the
+/// data variables are unset and the download mirrors point at a closed local port. So
+/// a run that is given no `--artifact-dir` writes nothing into the source tree (cargo
+/// runs the tests in `experiments/`), and a run finds only the data its `--data-dir`
+/// names: no `../shared`, no cache, no network.
+fn sealed(bin: &str, args: &[&str], sandbox: &Path) -> Command {
+    let (cache, artifacts) = (sandbox.join("cache"), sandbox.join("artifacts"));
+    let mut command = Command::new(bin);
+    command
         .args(args)
-        .stdin(Stdio::null())
+        .current_dir(sandbox)
+        .env("ZOO_ARTIFACTS", &artifacts)
+        .env("XDG_CACHE_HOME", &cache)
+        .env("MNIST_MIRROR", "http://127.0.0.1:9/")
+        .env("FASHION_MNIST_MIRROR", "http://127.0.0.1:9/")
+        .stdin(Stdio::null());
+    for var in DATA_VARS {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// Runs `bin` with `args` sealed off from the machine (see [`sealed`]: it sees only the
+/// paths in `args`, and whatever it writes elsewhere is deleted), stdout and stderr
+/// captured, stdin closed.
+pub fn run(bin: &str, args: &[&str]) -> Output {
+    let sandbox = tempfile::tempdir().expect("a temporary directory");
+    sealed(bin, args, sandbox.path())
         .output()
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
 }
@@ -107,9 +136,12 @@ fn find_shared_data(
     what: &str,
     present: impl Fn(&Path) -> bool,
 ) -> Result<String, String> {
-    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(subdir);
+    // The package is `<checkout>/experiments`: the data lie in `<checkout>/../shared`.
+    let beside_checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("the checkout has a parent directory");
+    let default = beside_checkout.join("shared/data").join(subdir);
     let from_env = std::env::var_os(var)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
@@ -124,7 +156,7 @@ fn find_shared_data(
     Err(format!(
         "this full-data test needs {what}: {looked}. Supply them: set {var}=DIR for a \
          directory holding them, or place them in ../shared/data/{subdir} beside the \
-         checkout ('{}')",
+         checkout ('{}'); scripts/full-data-tests.sh then runs every full-data test",
         default.display()
     ))
 }
@@ -169,16 +201,38 @@ pub fn socr_data_dir() -> String {
 
 /// Runs `bin` with `args` headless and kills it (SIGKILL, no warning) `grace` after
 /// `file` appears; fails if the run ends first or `file` takes longer than `limit`.
+/// Sealed off from the machine as [`run`] is.
 pub fn kill_after(bin: &str, args: &[&str], file: &Path, grace: Duration, limit: Duration) {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::null())
+    kill_once(bin, args, &[file.to_path_buf()], grace, limit);
+}
+
+/// As [`kill_after`], `grace` after all three files of epoch `epoch`'s checkpoint in
+/// the run directory `dir` are there (burn writes them from three threads, in no fixed
+/// order).
+pub fn kill_after_checkpoint(
+    bin: &str,
+    args: &[&str],
+    dir: &Path,
+    epoch: usize,
+    grace: Duration,
+    limit: Duration,
+) {
+    let files: Vec<PathBuf> = ["model", "optim", "scheduler"]
+        .iter()
+        .map(|kind| dir.join("checkpoint").join(format!("{kind}-{epoch}.mpk")))
+        .collect();
+    kill_once(bin, args, &files, grace, limit);
+}
+
+fn kill_once(bin: &str, args: &[&str], files: &[PathBuf], grace: Duration, limit: Duration) {
+    let sandbox = tempfile::tempdir().expect("a temporary directory");
+    let mut child = sealed(bin, args, sandbox.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
     let started = Instant::now();
-    while !file.is_file() {
+    while let Some(file) = files.iter().find(|f| !f.is_file()) {
         assert!(
             started.elapsed() < limit,
             "no {} after {limit:?}",

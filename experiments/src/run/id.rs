@@ -65,7 +65,7 @@ pub fn timestamp() -> String {
 }
 
 /// Seconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS...` (as [`timestamp`]
-/// writes it; a fraction is ignored) read as UTC: the inverse of [`civil`].
+/// writes it; a fraction is ignored) read as UTC.
 pub fn parse_utc(s: &str) -> Option<f64> {
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
