@@ -11,6 +11,7 @@
 mod train;
 
 use anyhow::{Result, bail};
+use burn::optim::AdamConfig;
 use clap::Parser;
 use models::{LinearModelConfig, MlpClassifierConfig};
 use serde::{Deserialize, Serialize};
@@ -91,6 +92,8 @@ pub struct LcdConfig {
     pub noise: f64,
     /// Adam steps per model.
     pub steps: usize,
+    /// Adam's settings for both models (burn's defaults).
+    pub optimizer: AdamConfig,
     /// Learning rate of the linear model.
     pub linear_lr: f64,
     /// Learning rate of the MLP.
@@ -120,6 +123,7 @@ impl Cli {
             test_size: self.test_size,
             noise: self.noise,
             steps: self.steps,
+            optimizer: AdamConfig::new(),
             linear_lr: self.linear_lr,
             mlp_lr: self.mlp_lr,
             linear: LinearModelConfig::new(25).with_outputs(classes),

@@ -73,6 +73,7 @@ struct LcdMetrics {
 /// Adam on the whole training set for `steps` steps; returns the model and the last loss.
 fn train_full_batch<M>(
     mut model: M,
+    optimizer: &AdamConfig,
     lr: f64,
     steps: usize,
     loss: impl Fn(&M) -> Tensor<TrainBackend, 1>,
@@ -80,7 +81,7 @@ fn train_full_batch<M>(
 where
     M: AutodiffModule<TrainBackend>,
 {
-    let mut optim = AdamConfig::new().init::<TrainBackend, M>();
+    let mut optim = optimizer.init::<TrainBackend, M>();
     let mut last = f64::NAN;
     for step in 0..steps {
         let value = loss(&model);
@@ -158,10 +159,16 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
                 ..config.linear.clone()
             };
             let linear: LinearModel<TrainBackend> = linear_config.init(&device)?;
-            let (linear, loss) = train_full_batch(linear, config.linear_lr, config.steps, |m| {
-                let (x, y) = train.train.clone();
-                m.forward_classification(x, y).loss
-            });
+            let (linear, loss) = train_full_batch(
+                linear,
+                &config.optimizer,
+                config.linear_lr,
+                config.steps,
+                |m| {
+                    let (x, y) = train.train.clone();
+                    m.forward_classification(x, y).loss
+                },
+            );
             let linear = linear.valid();
             let row = evaluate("linear", size, n, loss, clock, &train, &test, |x| {
                 linear.forward(x)
@@ -175,10 +182,11 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
             TrainBackend::seed(&device, config.seed);
             let mlp: MlpClassifier<TrainBackend> =
                 config.mlp.clone().with_inputs(pixels).init(&device)?;
-            let (mlp, loss) = train_full_batch(mlp, config.mlp_lr, config.steps, |m| {
-                let (x, y) = train.train.clone();
-                m.forward_classification(x, y).loss
-            });
+            let (mlp, loss) =
+                train_full_batch(mlp, &config.optimizer, config.mlp_lr, config.steps, |m| {
+                    let (x, y) = train.train.clone();
+                    m.forward_classification(x, y).loss
+                });
             let mlp = mlp.valid();
             let row = evaluate("mlp", size, n, loss, clock, &train, &test, |x| {
                 mlp.forward(x)
