@@ -110,43 +110,7 @@ fn fixture_run_learns_writes_its_artifacts_and_predicts() {
         );
     }
 
-    // A 28x28 PNG: a vertical bar, dark on light (inverted before classification).
-    let png = tmp.path().join("one.png");
-    let bar = image::GrayImage::from_fn(28, 28, |x, _| {
-        image::Luma([if (12..16).contains(&x) { 0 } else { 255 }])
-    });
-    bar.save(&png).unwrap();
-    let out = run(
-        MNIST,
-        &[
-            "predict",
-            "--artifact-dir",
-            dir_s,
-            "--image",
-            png.to_str().unwrap(),
-        ],
-    );
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    assert!(
-        all.contains("(inverted)") && all.contains("with probability"),
-        "{all}"
-    );
-
-    // Not 28x28: a clear error naming the file and its size.
-    let big = tmp.path().join("big.png");
-    image::GrayImage::new(32, 20).save(&big).unwrap();
-    let out = run(
-        MNIST,
-        &[
-            "predict",
-            "--artifact-dir",
-            dir_s,
-            "--image",
-            big.to_str().unwrap(),
-        ],
-    );
-    assert_clean_failure(&out, "big.png' is 32x20 pixels; expected a 28x28");
+    predict_pngs(tmp.path(), dir_s);
 }
 
 /// Runs on the CPU backend are bit-reproducible: the same seed and data give the same
@@ -368,8 +332,14 @@ fn real_data_subset_reaches_a_sensible_accuracy_and_predicts() {
     );
     assert!(all.contains("(label: 7)"), "{all}");
 
+    predict_pngs(tmp.path(), dir_s);
+}
+
+/// `mnist predict --image`: a light 28x28 PNG is inverted and classified; a PNG of
+/// another size is one clear error naming the file and its size.
+fn predict_pngs(tmp: &Path, dir_s: &str) {
     // A 28x28 PNG: a vertical bar, dark on light (inverted before classification).
-    let png = tmp.path().join("one.png");
+    let png = tmp.join("one.png");
     let bar = image::GrayImage::from_fn(28, 28, |x, _| {
         image::Luma([if (12..16).contains(&x) { 0 } else { 255 }])
     });
@@ -392,7 +362,7 @@ fn real_data_subset_reaches_a_sensible_accuracy_and_predicts() {
     );
 
     // Not 28x28: a clear error naming the file and its size.
-    let big = tmp.path().join("big.png");
+    let big = tmp.join("big.png");
     image::GrayImage::new(32, 20).save(&big).unwrap();
     let out = run(
         MNIST,
