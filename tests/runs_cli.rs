@@ -60,6 +60,15 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
+/// Makes `dir`'s run.json say `running`, with a process id that no longer exists:
+/// what a run killed outright leaves.
+fn mark_killed(dir: &Path) {
+    let mut record = json(&dir.join("run.json"));
+    record["status"] = "running".into();
+    record["pid"] = u32::MAX.into();
+    fs::write(dir.join("run.json"), record.to_string()).unwrap();
+}
+
 const QUICK_XOR: [&str; 5] = ["--steps", "300", "--steps-per-epoch", "100", "--no-tui"];
 
 #[test]
@@ -185,10 +194,7 @@ fn resume_without_a_directory_continues_the_newest_unfinished_run() {
     for kind in ["model", "optim", "scheduler"] {
         let _ = fs::remove_file(dir.join(format!("checkpoint/{kind}-3.mpk")));
     }
-    let mut record = json(&dir.join("run.json"));
-    record["status"] = "running".into();
-    record["pid"] = u32::MAX.into();
-    fs::write(dir.join("run.json"), record.to_string()).unwrap();
+    mark_killed(&dir);
 
     let out = ok(run_in(root, XOR, &["--resume", "--no-tui"]));
     assert!(
@@ -220,10 +226,7 @@ fn a_checkpoint_cut_short_by_a_crash_is_skipped_on_resume() {
         let newest = dir.join(format!("checkpoint/{kind}-3.mpk"));
         let bytes = fs::read(&newest).unwrap();
         fs::write(&newest, &bytes[..bytes.len() / 3]).unwrap();
-        let mut record = json(&dir.join("run.json"));
-        record["status"] = "running".into();
-        record["pid"] = u32::MAX.into();
-        fs::write(dir.join("run.json"), record.to_string()).unwrap();
+        mark_killed(&dir);
 
         let out = ok(run_in(root, XOR, &["--resume", "--no-tui"]));
         assert!(

@@ -77,16 +77,6 @@ pub fn materialize<B: Backend, M: Module<B>>(model: M) -> M {
     model
 }
 
-/// Prints which checkpoint a resumed run continues from (nothing for a fresh run).
-pub fn announce_resume<C>(run: &Run<C>) {
-    if let Some(epoch) = run.resume_from {
-        println!(
-            "resuming from the epoch-{epoch} checkpoint in '{}'",
-            run.dir.path().display()
-        );
-    }
-}
-
 /// Trains `learner` with `training` (the experiment's loaders and metrics) for
 /// `num_epochs` epochs in `run`'s directory: our renderer (dashboard titled `title`,
 /// or one plain line per epoch), a full-precision file checkpointer every epoch,

@@ -100,7 +100,6 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     );
     let seed = config.seed;
     let mut run = plan.open(&info, seed)?;
-    runner::announce_resume(&run);
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);

@@ -105,7 +105,8 @@ impl<C> RunPlan<C> {
 impl<C: Serialize> RunPlan<C> {
     /// Creates the run directory (a fresh run in an existing `--artifact-dir` first
     /// clears the previous run's checkpoints, logs, model and summary there), writes
-    /// `config.json` and `run.json` (`running`), and points `latest` at it.
+    /// `config.json` and `run.json` (`running`), points `latest` at it, and says which
+    /// checkpoint a resumed run continues from.
     pub fn open(self, backend: &BackendInfo, seed: u64) -> Result<Run<C>> {
         let dir = ArtifactDir::create(&self.path)?;
         let command: Vec<String> = std::env::args().collect();
@@ -150,6 +151,12 @@ impl<C: Serialize> RunPlan<C> {
             id::update_latest(parent, &self.path);
         }
         set_active(Some((dir.path().to_path_buf(), record.clone())));
+        if let Some(epoch) = self.resume_from {
+            println!(
+                "resuming from the epoch-{epoch} checkpoint in '{}'",
+                dir.path().display()
+            );
+        }
         Ok(Run {
             dir,
             config: self.config,

@@ -24,7 +24,6 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     announce(&info, &plan.config);
     let seed = plan.config.seed;
     let run = plan.open(&info, seed)?;
-    runner::announce_resume(&run);
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);

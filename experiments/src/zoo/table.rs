@@ -88,40 +88,30 @@ fn round_significant(v: f64, digits: i32) -> f64 {
 /// compact JSON, strings without quotes, `null` as `null`.
 pub fn flatten(value: &Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    flatten_into(value, "", &mut out);
+    walk_leaves(value, "", &mut |key, leaf| {
+        let text = match leaf {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out.insert(key.to_string(), text);
+    });
     out
-}
-
-fn flatten_into(value: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                let key = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                flatten_into(v, &key, out);
-            }
-        }
-        Value::String(s) => {
-            out.insert(prefix.to_string(), s.clone());
-        }
-        other => {
-            out.insert(prefix.to_string(), other.to_string());
-        }
-    }
 }
 
 /// The numeric scalars of a JSON object at any depth, by dotted key; arrays (such as
 /// `history`) and non-numbers are left out.
 pub fn scalars(value: &Value) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
-    scalars_into(value, "", &mut out);
+    walk_leaves(value, "", &mut |key, leaf| {
+        if let Some(v) = leaf.as_f64() {
+            out.insert(key.to_string(), v);
+        }
+    });
     out
 }
 
-fn scalars_into(value: &Value, prefix: &str, out: &mut BTreeMap<String, f64>) {
+/// Calls `visit(dotted key, leaf)` for every non-object value under `value`.
+fn walk_leaves(value: &Value, prefix: &str, visit: &mut impl FnMut(&str, &Value)) {
     match value {
         Value::Object(map) => {
             for (key, v) in map {
@@ -130,15 +120,10 @@ fn scalars_into(value: &Value, prefix: &str, out: &mut BTreeMap<String, f64>) {
                 } else {
                     format!("{prefix}.{key}")
                 };
-                scalars_into(v, &key, out);
+                walk_leaves(v, &key, visit);
             }
         }
-        Value::Number(n) => {
-            if let Some(v) = n.as_f64() {
-                out.insert(prefix.to_string(), v);
-            }
-        }
-        _ => {}
+        leaf => visit(prefix, leaf),
     }
 }
 

@@ -67,7 +67,6 @@ pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<
     );
     let seed = config.seed;
     let mut run = plan.open(&info, seed)?;
-    runner::announce_resume(&run);
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);

@@ -38,7 +38,6 @@ pub(super) fn train_seed(plan: RunPlan<SvmConfig>) -> Result<()> {
     config.model.check_labels(&labels)?;
     let seed = config.seed;
     let mut run = plan.open(&info, seed)?;
-    runner::announce_resume(&run);
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
