@@ -12,8 +12,8 @@ use std::{
 };
 
 /// Environment variables through which a binary could find data that the test did not
-/// hand it (`--data-dir` is the only way in), or download some.
-const DATA_VARS: [&str; 4] = ["MNIST_DIR", "FASHION_MNIST_DIR", "SOCR_DIR", "SOCR_URL"];
+/// hand it (`--data-dir` is the only way in).
+const DATA_VARS: [&str; 3] = ["MNIST_DIR", "FASHION_MNIST_DIR", "SOCR_DIR"];
 
 /// A command for `bin` sealed off from the machine, in `sandbox` (a fresh directory that
 /// the caller keeps until the command has ended): the working directory, the artifacts
@@ -32,6 +32,7 @@ fn sealed(bin: &str, args: &[&str], sandbox: &Path) -> Command {
         .env("XDG_CACHE_HOME", &cache)
         .env("MNIST_MIRROR", "http://127.0.0.1:9/")
         .env("FASHION_MNIST_MIRROR", "http://127.0.0.1:9/")
+        .env("SOCR_URL", "http://127.0.0.1:9/SOCR-HeightWeight.csv")
         .stdin(Stdio::null());
     for var in DATA_VARS {
         command.env_remove(var);

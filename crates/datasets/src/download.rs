@@ -86,3 +86,46 @@ pub fn sha256_of_reader(mut reader: impl Read) -> io::Result<String> {
 pub fn sha256_of_file(path: &Path) -> io::Result<String> {
     sha256_of_reader(File::open(path)?)
 }
+
+/// A loopback HTTP server for download tests.
+#[cfg(test)]
+pub(crate) mod test_http {
+    use std::{
+        io::{self, BufRead, Write},
+        net::TcpListener,
+        thread,
+    };
+
+    /// Serves `body` for every request on a loopback port, `n` times; returns the base URL.
+    pub(crate) fn serve(body: Vec<u8>, n: usize) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for stream in listener.incoming().take(n) {
+                let mut stream = stream.unwrap();
+                let mut reader = io::BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(&body).unwrap();
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    /// A loopback URL nothing listens on: a connection to it is refused at once.
+    pub(crate) fn refused_url() -> String {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        format!("http://127.0.0.1:{port}/")
+    }
+}

@@ -3,10 +3,13 @@
 //!
 //! The file is a CSV with the header `Index,Height(Inches),Weight(Pounds)`. It is
 //! found, in order, in an explicit directory (`--data-dir`), in `$SOCR_DIR`, or in the
-//! user cache (`<cache>/burn-zoo/socr`). SOCR publishes the table as a web page, not as
-//! a file, so there is no canonical download: when `$SOCR_URL` names a CSV copy it is
-//! downloaded into the cache with a progress bar and checked against the SHA-256 of the
-//! known file; otherwise the error says where to put the file.
+//! user cache (`<cache>/burn-zoo/socr`). When it is in none of them it is downloaded
+//! into the cache, with a progress bar, and checked against the SHA-256 of the known
+//! 25,000-row file ([`SHA256`]) before it is used. SOCR publishes the table as a web
+//! page, not as a file, so the download comes from [`DEFAULT_URL`], a public copy pinned
+//! to one git commit (byte-identical to the table the zoo's figures were measured on);
+//! `$SOCR_URL` names another copy. Whatever the source, only a file with that SHA-256 is
+//! kept, so a changed or corrupted copy is an error, never a silently different table.
 
 use std::{
     fs,
@@ -21,8 +24,12 @@ use crate::download;
 pub const FILE_NAME: &str = "SOCR-HeightWeight.csv";
 /// Environment variable naming a directory that holds [`FILE_NAME`].
 pub const DIR_VAR: &str = "SOCR_DIR";
-/// Environment variable naming a URL to download [`FILE_NAME`] from.
+/// Environment variable naming a URL to download [`FILE_NAME`] from instead of
+/// [`DEFAULT_URL`].
 pub const URL_VAR: &str = "SOCR_URL";
+/// Where the table is downloaded from by default: a public copy on GitHub, pinned to
+/// a commit so its bytes cannot change under the checksum.
+pub const DEFAULT_URL: &str = "https://raw.githubusercontent.com/ShriramHebbar/dataset/05e9248cec423c14e07234becc2811ed3c432ae7/SOCR-HeightWeight.csv";
 /// SHA-256 of the 25,000-row file.
 pub const SHA256: &str = "1b441f2c4e3035c914b3e0d09fe3a3dff717fd6e41361789e0aab1a701a5df9c";
 /// The height column's header.
@@ -230,19 +237,25 @@ pub struct Search {
     pub env_dir: Option<PathBuf>,
     /// `<user cache>/burn-zoo/socr`, if the platform has a cache directory.
     pub cache_dir: Option<PathBuf>,
-    /// `$SOCR_URL`, if set.
+    /// Where to download the table from (`$SOCR_URL`, else [`DEFAULT_URL`]); `None`
+    /// never downloads.
     pub url: Option<String>,
 }
 
 impl Search {
-    /// The usual search: `data_dir`, `$SOCR_DIR`, the user cache; downloads from `$SOCR_URL`.
+    /// The usual search: `data_dir`, `$SOCR_DIR`, the user cache; downloads from
+    /// `$SOCR_URL`, else [`DEFAULT_URL`].
     pub fn from_env(data_dir: Option<&Path>) -> Self {
         let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
         Self {
             data_dir: data_dir.map(Path::to_path_buf),
             env_dir: var(DIR_VAR).map(PathBuf::from),
             cache_dir: dirs::cache_dir().map(|d| d.join("burn-zoo").join("socr")),
-            url: var(URL_VAR).and_then(|v| v.into_string().ok()),
+            url: Some(
+                var(URL_VAR)
+                    .and_then(|v| v.into_string().ok())
+                    .unwrap_or_else(|| DEFAULT_URL.to_string()),
+            ),
         }
     }
 
@@ -280,7 +293,7 @@ impl Search {
         );
         let (Some(url), Some(path)) = (&self.url, &cached) else {
             return Err(SocrError::NotFound(format!(
-                "{FILE_NAME} not found: no --data-dir, ${DIR_VAR} not set, {place}, and ${URL_VAR} names no copy to download; {help}"
+                "{FILE_NAME} not found: no --data-dir, ${DIR_VAR} not set, {place}, and no download source; {help}"
             )));
         };
         let download = || -> Result<(), String> {
@@ -291,7 +304,8 @@ impl Search {
         };
         download().map_err(|e| {
             SocrError::NotFound(format!(
-                "{FILE_NAME} not found: no --data-dir, ${DIR_VAR} not set, {place}, and the download failed: {e}; {help}"
+                "{FILE_NAME} not found: no --data-dir, ${DIR_VAR} not set, {place}, and the download failed: {e}; \
+                 with network, retry or set {URL_VAR}=URL for another copy of the same file; {help}"
             ))
         })?;
         Ok(path.clone())
@@ -306,6 +320,7 @@ pub fn load(data_dir: Option<&Path>) -> Result<HeightWeight, SocrError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::download::test_http::{refused_url, serve};
 
     fn parse(text: &str) -> Result<HeightWeight, SocrError> {
         HeightWeight::parse(text, Path::new("t.csv"))
@@ -377,40 +392,102 @@ mod tests {
             data_dir: None,
             env_dir: None,
             cache_dir: Some(cache.clone()),
-            url: None,
+            url: Some(refused_url()),
         };
         let err = search.locate().unwrap_err().to_string();
         for needle in [
             "SOCR_DIR",
             "SOCR_URL",
             "--data-dir",
+            "download failed",
             cache.to_str().unwrap(),
         ] {
             assert!(err.contains(needle), "'{needle}' missing from: {err}");
         }
     }
 
+    #[test]
+    fn the_default_source_is_the_pinned_copy_and_socr_url_overrides_it() {
+        // `from_env` reads the process environment; the variable is only read here.
+        let search = Search::from_env(None);
+        match std::env::var(URL_VAR) {
+            Ok(url) if !url.is_empty() => assert_eq!(search.url.as_deref(), Some(url.as_str())),
+            _ => assert_eq!(search.url.as_deref(), Some(DEFAULT_URL)),
+        }
+        assert!(DEFAULT_URL.starts_with("https://") && DEFAULT_URL.ends_with(FILE_NAME));
+    }
+
+    #[test]
+    fn a_download_with_another_checksum_is_refused_and_not_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = tmp.path().join("cache");
+        let copy = "Index,Height(Inches),Weight(Pounds)\n1,65.5,112.9\n";
+        let search = Search {
+            data_dir: None,
+            env_dir: None,
+            cache_dir: Some(cache.clone()),
+            url: Some(format!(
+                "{}/{FILE_NAME}",
+                serve(copy.as_bytes().to_vec(), 1)
+            )),
+        };
+        let err = search.locate().unwrap_err().to_string();
+        assert!(
+            err.contains("checksum mismatch") && err.contains(SHA256),
+            "{err}"
+        );
+        assert!(
+            !cache.join(FILE_NAME).exists(),
+            "a wrong copy must not be kept"
+        );
+    }
+
+    /// The real table, served as a download, is accepted, cached and loads.
+    #[test]
+    #[ignore = "needs the real 25,000-row SOCR table: set SOCR_DIR or place it in ../shared/data/socr"]
+    fn the_real_table_is_accepted_as_a_download() {
+        let real = fs::read(real_table()).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let search = Search {
+            data_dir: None,
+            env_dir: None,
+            cache_dir: Some(tmp.path().to_path_buf()),
+            url: Some(format!("{}/{FILE_NAME}", serve(real, 1))),
+        };
+        let path = search.locate().unwrap();
+        assert_eq!(path, tmp.path().join(FILE_NAME));
+        assert_eq!(HeightWeight::from_csv_path(&path).unwrap().len(), 25_000);
+        // Found in the cache the second time: no server is listening any more.
+        assert_eq!(search.locate().unwrap(), path);
+    }
+
     /// Needs the real table: run with `--include-ignored` and the data supplied.
     #[test]
     #[ignore = "needs the real 25,000-row SOCR table: set SOCR_DIR or place it in ../shared/data/socr"]
     fn the_shared_file_has_25000_rows() {
+        let path = real_table();
+        let t = HeightWeight::from_csv_path(&path).unwrap();
+        assert_eq!(t.len(), 25_000);
+        assert_eq!((t.heights()[0], t.weights()[0]), (65.78331, 112.9925));
+        assert_eq!(download::sha256_of_file(&path).unwrap(), SHA256);
+    }
+
+    /// The real table for full-data tests: `$SOCR_DIR`, else `../shared/data/socr`;
+    /// panics with how to supply it.
+    fn real_table() -> PathBuf {
         let dir = std::env::var_os(DIR_VAR)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| {
                 Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/socr")
             });
-        let Ok(path) = dir.join(FILE_NAME).canonicalize() else {
+        dir.join(FILE_NAME).canonicalize().unwrap_or_else(|_| {
             panic!(
                 "full-data test: no {FILE_NAME} in '{}'. Set {DIR_VAR}=DIR for a directory \
                  holding the real 25,000-row table (SHA-256 {SHA256}), or place it in \
                  ../shared/data/socr beside the checkout",
                 dir.display()
-            );
-        };
-        let t = HeightWeight::from_csv_path(&path).unwrap();
-        assert_eq!(t.len(), 25_000);
-        assert_eq!((t.heights()[0], t.weights()[0]), (65.78331, 112.9925));
-        assert_eq!(download::sha256_of_file(&path).unwrap(), SHA256);
+            )
+        })
     }
 }

@@ -48,8 +48,9 @@ pub enum DatasetKind {
 /// centroids.png (MNIST: the centres as 28×28 images), and summary.json.
 ///
 /// SOCR data: --data-dir DIR holding SOCR-HeightWeight.csv, else $SOCR_DIR, else the
-/// user cache. MNIST data: --data-dir DIR with the IDX files, else $MNIST_DIR, else
-/// the user cache.
+/// user cache, else downloaded into the cache (a public copy, or $SOCR_URL) and checked
+/// by SHA-256. MNIST data: --data-dir DIR with the IDX files, else $MNIST_DIR, else the
+/// user cache, else downloaded.
 #[derive(Debug, Parser)]
 #[command(name = "kmeans", version)]
 pub struct Cli {

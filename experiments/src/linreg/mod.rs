@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::LinearModelConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{RunArgs, positive_f64, positive_usize};
+use crate::cli::{RunArgs, non_negative_f64, positive_f64, positive_usize};
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "linreg";
@@ -33,7 +33,8 @@ pub const SCALER_FILE: &str = "scaler.json";
 /// training_curves.png, model.mpk, scaler.json and summary.json.
 ///
 /// Data: --data-dir (a directory holding SOCR-HeightWeight.csv), else $SOCR_DIR, else
-/// the user cache.
+/// the user cache, else downloaded into the cache (a public copy, or $SOCR_URL) and
+/// checked by SHA-256.
 #[derive(Debug, Parser)]
 #[command(name = "linreg", version, args_conflicts_with_subcommands = true)]
 #[command(allow_negative_numbers = true)]
@@ -79,14 +80,6 @@ fn fraction(s: &str) -> Result<f64, String> {
     }
 }
 
-fn non_negative(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        Ok(x) => Err(format!("must be a finite number >= 0, got {x}")),
-        Err(_) => Err(format!("expected a number, got '{s}'")),
-    }
-}
-
 #[derive(Debug, Args)]
 struct TrainArgs {
     /// Data set.
@@ -111,7 +104,7 @@ struct TrainArgs {
     no_standardize: bool,
     /// L2 penalty on the weights (ridge): the objective is MSE + l2·‖W‖², on
     /// standardised data unless --no-standardize.
-    #[arg(long, default_value_t = 0.0, value_parser = non_negative)]
+    #[arg(long, default_value_t = 0.0, value_parser = non_negative_f64)]
     l2: f64,
     /// SGD learning rate.
     #[arg(long, default_value_t = 0.1, value_parser = positive_f64)]
@@ -135,7 +128,7 @@ struct TrainArgs {
     #[arg(long, default_value_t = 1, value_parser = positive_usize)]
     outputs: usize,
     /// Synthetic: standard deviation of the Gaussian noise on the targets.
-    #[arg(long, default_value_t = 0.1, value_parser = non_negative)]
+    #[arg(long, default_value_t = 0.1, value_parser = non_negative_f64)]
     noise: f64,
     #[command(flatten)]
     run: RunArgs,

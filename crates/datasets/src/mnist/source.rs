@@ -193,34 +193,10 @@ pub fn write_gz(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::{io::BufRead, net::TcpListener, thread};
-
     use sha2::{Digest, Sha256};
 
     use super::*;
-
-    /// Serves `body` for every request on a loopback port, `n` times; returns the base URL.
-    fn serve(body: Vec<u8>, n: usize) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        thread::spawn(move || {
-            for stream in listener.incoming().take(n) {
-                let mut stream = stream.unwrap();
-                let mut reader = io::BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                while reader.read_line(&mut line).unwrap() > 2 {
-                    line.clear();
-                }
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                stream.write_all(head.as_bytes()).unwrap();
-                stream.write_all(&body).unwrap();
-            }
-        });
-        format!("http://{addr}")
-    }
+    use crate::download::test_http::{refused_url, serve};
 
     fn gz_bytes(bytes: &[u8]) -> Vec<u8> {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -274,19 +250,13 @@ mod tests {
     #[test]
     fn without_network_the_error_says_where_it_looked_and_how_to_supply_files() {
         let tmp = tempfile::tempdir().unwrap();
-        // A port nothing listens on: the connection is refused at once.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let cache = tmp.path().join("cache");
         let search = Search {
             kind: MnistKind::Fashion,
             data_dir: None,
             env_dir: None,
             cache_dir: Some(cache.clone()),
-            mirror: format!("http://127.0.0.1:{port}/"),
+            mirror: refused_url(),
         };
         let err = search.locate().unwrap_err().to_string();
         for needle in [
