@@ -9,11 +9,14 @@ use burn::{
     optim::{AdamConfig, GradientsParams, Optimizer},
     tensor::{Int, Tensor, backend::Backend},
 };
-use datasets::lcd::{CLASSES, LcdConfig as DigitsConfig, LcdSet};
+use datasets::{
+    lcd::{CLASSES, LcdConfig as DigitsConfig, LcdSet},
+    rng::derive_seed,
+};
 use models::{LinearModel, LinearModelConfig, MlpClassifier};
 use serde::Serialize;
 
-use super::{LcdConfig, TEST_SEED_OFFSET};
+use super::{LcdConfig, TEST_STREAM};
 use crate::{
     artifacts::ArtifactDir,
     backend::{self, Device, InferenceBackend, TrainBackend},
@@ -145,7 +148,7 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
     let mut written = Vec::new();
     for &size in &config.sizes {
         let lcd = DigitsConfig::new(size)?.with_noise(config.noise);
-        let test_set = lcd.generate(config.test_size, config.seed.wrapping_add(TEST_SEED_OFFSET));
+        let test_set = lcd.generate(config.test_size, derive_seed(config.seed, TEST_STREAM));
         let test = Split::new(&test_set, &device);
         let pixels = lcd.pixels();
         for &n in &config.train_sizes {

@@ -15,10 +15,25 @@ pub fn train_one<B: AutodiffBackend>(
     let mut model: TabularMlp<B> = config.model.init(device)?;
     let mut optimizer = config.optimizer.init();
     let (x, y) = (table_inputs(device), table_targets(gate, device));
-    for _ in 0..config.steps {
+    // The learner checks the stopping rule after each epoch, on its mean training loss.
+    let mut stop = config.stop.map(ToleranceStop::tracker);
+    let mut epoch_loss = 0.0;
+    for step in 1..=config.steps {
         let out = model.forward_classification(x.clone(), y.clone());
+        if stop.is_some() {
+            epoch_loss += out.loss.clone().into_scalar().elem::<f64>();
+        }
         let grads = GradientsParams::from_grads(out.loss.backward(), &model);
         model = optimizer.step(config.learning_rate, model, grads);
+        if let Some(tracker) = &mut stop
+            && step % config.steps_per_epoch == 0
+        {
+            let mean = epoch_loss / config.steps_per_epoch as f64;
+            epoch_loss = 0.0;
+            if tracker.update(mean) {
+                break;
+            }
+        }
     }
     Ok(model.valid())
 }
@@ -55,9 +70,17 @@ pub(super) fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
     let info = backend::describe(&device);
     announce(&info, &plan.config);
     let seed = plan.config.seed;
+    // The nets' seeds are the user's own (`--seed 43` trains the second net again), so
+    // they are consecutive, checked here before anything is written.
+    let Some(last) = seed.checked_add(n as u64 - 1) else {
+        anyhow::bail!(
+            "--seed {seed} with --seeds {n}: the last seed would be beyond {}",
+            u64::MAX
+        );
+    };
+    let seeds: Vec<u64> = (seed..=last).collect();
     let run = plan.open(&info, seed)?;
     let config = &run.config;
-    let seeds: Vec<u64> = (0..n as u64).map(|i| config.seed.wrapping_add(i)).collect();
     println!(
         "training {n} nets with seeds {}..={}",
         seeds[0],

@@ -1,6 +1,13 @@
 //! Training on the seed's margin data: the learned line, the 20 fresh points, the plot.
 
+use datasets::rng::derive_seed;
+
 use super::*;
+
+/// The validation points' stream of the run's seed (the training points use the seed).
+const VALID_STREAM: u64 = 1;
+/// The stream of the fresh points classified after training.
+const FRESH_STREAM: u64 = 2;
 
 #[derive(Debug, Serialize)]
 struct SeedMetrics {
@@ -32,7 +39,7 @@ pub(super) fn train_seed(plan: RunPlan<SvmConfig>) -> Result<()> {
         config.points,
         config.margin,
         SEED_EXTENT,
-        config.seed.wrapping_add(1),
+        derive_seed(config.seed, VALID_STREAM),
     )?;
     let labels: Vec<u8> = data.items().iter().map(|i| i.label).collect();
     config.model.check_labels(&labels)?;
@@ -105,7 +112,7 @@ pub(super) fn train_seed(plan: RunPlan<SvmConfig>) -> Result<()> {
     let fresh = random_points(
         config.predict_points,
         SEED_EXTENT,
-        config.seed.wrapping_add(2),
+        derive_seed(config.seed, FRESH_STREAM),
     )?;
     let predictions = predict_points(&model, &fresh, &device)?;
     let seed_examples = predict_points(&model, &SEED_EXAMPLES, &device)?;
