@@ -385,8 +385,10 @@ fn tile_grid_png(
         (side as i32 * scale).max(widest_caption) + 16,
         side as i32 * scale + caption + 10,
     );
+    // ... and the image as wide as its title, so the title is never cut off.
+    let title_width = font(18).box_size(title).map_or(0, |(w, _)| w as i32) + 20;
     let size = (
-        (tile.0 * cols as i32).max(660) as u32,
+        (tile.0 * cols as i32).max(660).max(title_width) as u32,
         (tile.1 * rows as i32 + 40) as u32,
     );
     let root = BitMapBackend::new(path, size).into_drawing_area();
