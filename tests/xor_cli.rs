@@ -87,6 +87,85 @@ fn seed_sweep_reports_convergence() {
 }
 
 #[test]
+fn symmetric_presets_keep_each_units_weights_equal_and_relu_solves_xor() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (preset, accuracy) in [("keras-sym-sigmoid", 0.75), ("keras-sym-relu", 1.0)] {
+        let dir = tmp.path().join(preset);
+        let out = run(
+            XOR,
+            &["--preset", preset, "--artifact-dir", dir.to_str().unwrap()],
+        );
+        let all = text(&out);
+        assert!(out.status.success(), "{all}");
+        assert!(
+            all.contains("XOR net 2-2-1") && all.contains("N(0.75, 0.01²)"),
+            "{all}"
+        );
+        assert!(all.contains("the course notes printed"), "{all}");
+        let m = json(&dir.join("summary.json"))["metrics"].clone();
+        assert_eq!(m["accuracy"], accuracy, "{preset}: {m}");
+        for (when, tol) in [("start", 0.05), ("end", 0.05)] {
+            let units = m[format!("hidden_units_{when}")]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert_eq!(units.len(), 2);
+            for unit in units {
+                let w = numbers(&unit, "/weights");
+                assert!((w[0] - w[1]).abs() < tol, "{preset} {when}: {w:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sklearn_logistic_stops_on_the_plateau_predicting_all_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let out = run(
+        XOR,
+        &[
+            "--preset",
+            "sklearn-logistic",
+            "--artifact-dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let m = json(&dir.join("summary.json"))["metrics"].clone();
+    assert_eq!(m["accuracy"], 0.5, "{m}");
+    assert!(numbers(&m, "/outputs").iter().all(|o| *o >= 0.5), "{m}");
+    let stopped = m["stopped_after_epochs"].as_u64().expect("stopped early");
+    assert!((12..10_000).contains(&stopped), "{stopped}");
+}
+
+#[test]
+fn the_stopping_rule_stops_loop_and_learner_at_the_same_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("learner"), tmp.path().join("loop"));
+    let common = ["--preset", "sklearn-relu", "--seed", "48"];
+    let out = run(
+        XOR,
+        &[&common[..], &["--artifact-dir", a.to_str().unwrap()]].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(
+        XOR,
+        &[
+            &common[..],
+            &["--seeds", "1", "--artifact-dir", b.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let x = numbers(&json(&a.join("summary.json")), "/metrics/outputs");
+    let y = numbers(&json(&b.join("summary.json")), "/metrics/outputs");
+    for (p, q) in x.iter().zip(&y) {
+        assert!((p - q).abs() < 1e-5, "learner {x:?} vs loop {y:?}");
+    }
+}
+
+#[test]
 fn sweep_trains_the_same_net_as_the_learner() {
     // One source of truth: seed 7's net from the sweep equals the learner's run.
     let tmp = tempfile::tempdir().unwrap();
@@ -134,6 +213,40 @@ fn non_positive_learning_rate_is_rejected() {
 fn steps_not_a_multiple_of_the_epoch_is_rejected() {
     let out = run(XOR, &["--steps", "1234", "--steps-per-epoch", "500"]);
     assert_clean_failure(&out, "must be a multiple of --steps-per-epoch (500)");
+}
+
+#[test]
+fn a_seed_range_beyond_u64_is_rejected_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let max = u64::MAX.to_string();
+    let args = [
+        "--seed",
+        &max,
+        "--seeds",
+        "2",
+        "--artifact-dir",
+        dir.to_str().unwrap(),
+    ];
+    assert_clean_failure(&run(XOR, &args), "--seeds 2: the last seed would be beyond");
+    assert!(!dir.exists(), "a rejected sweep wrote {}", dir.display());
+    // The largest seed alone is fine for a single net's seed range.
+    let ok = run(
+        XOR,
+        &[
+            "--seed",
+            &max,
+            "--seeds",
+            "1",
+            "--steps",
+            "10",
+            "--steps-per-epoch",
+            "10",
+            "--artifact-dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
 }
 
 #[test]

@@ -13,10 +13,13 @@
 //! builds them), so this crate does not depend on the data crate.
 
 pub mod binary;
+pub mod dense_regressor;
 pub mod kmeans;
 pub mod layers;
 pub mod linear;
 pub mod mlp_classifier;
+#[cfg(test)]
+mod softmax_gradients;
 pub mod svm;
 pub mod tabular_mlp;
 #[cfg(test)]
@@ -29,8 +32,11 @@ mod test_backend;
 pub type MetricBackend = burn::backend::Flex;
 
 pub use binary::{BinaryAccuracyMetric, BinaryClassificationOutput};
+pub use dense_regressor::{DenseRegressor, DenseRegressorConfig};
 pub use kmeans::{KMeans, KMeansData, KMeansError, KMeansParams, KMeansState};
 pub use linear::{LinearError, LinearModel, LinearModelConfig};
 pub use mlp_classifier::{MlpClassifier, MlpClassifierConfig};
 pub use svm::{LinearSvm, LinearSvmConfig, MulticlassHinge, SvmError, SvmOutput, SvmPrediction};
-pub use tabular_mlp::{Activation, Initialization, TabularLoss, TabularMlp, TabularMlpConfig};
+pub use tabular_mlp::{
+    Activation, Initialization, NormalInit, TabularLoss, TabularMlp, TabularMlpConfig,
+};

@@ -10,9 +10,9 @@ use std::{fmt, str::FromStr};
 use burn::{
     config::Config,
     module::{Module, Param},
-    nn::{Initializer, Linear, LinearConfig},
+    nn::Linear,
     tensor::{
-        Tensor,
+        Distribution, Tensor,
         activation::{relu, sigmoid, tanh},
         backend::{AutodiffBackend, Backend},
     },
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     binary::BinaryClassificationOutput,
-    layers::{EmptyLayer, check_widths},
+    layers::{EmptyLayer, check_widths, dense_layer},
 };
 
 /// Hidden-layer activation.
@@ -55,6 +55,10 @@ pub enum Initialization {
     Glorot,
     /// Kaiming-uniform weights and biases with gain 1/√3: PyTorch's (and burn's) default.
     Pytorch,
+    /// scikit-learn `MLPClassifier`'s: weights and biases uniform in ±√(f / (fan_in +
+    /// fan_out)), f = 2 when the hidden activation is sigmoid ("logistic"), else 6 (for
+    /// every layer, the output included).
+    Sklearn,
 }
 
 macro_rules! cli_enum {
@@ -83,14 +87,22 @@ macro_rules! cli_enum {
 
 cli_enum!(Activation, "activation", "sigmoid" => Activation::Sigmoid, "tanh" => Activation::Tanh, "relu" => Activation::Relu);
 cli_enum!(TabularLoss, "loss", "mse" => TabularLoss::Mse, "bce" => TabularLoss::Bce);
-cli_enum!(Initialization, "initialisation", "glorot" => Initialization::Glorot, "pytorch" => Initialization::Pytorch);
+cli_enum!(Initialization, "initialisation", "glorot" => Initialization::Glorot, "pytorch" => Initialization::Pytorch, "sklearn" => Initialization::Sklearn);
 
 /// Why a [`TabularMlpConfig`] cannot build a model.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TabularMlpError {
     /// A layer would have no units.
     #[error(transparent)]
     EmptyLayer(#[from] EmptyLayer),
+    /// The first layer's normal initialisation has a non-finite mean or a bad spread.
+    #[error(
+        "the first layer's initial weights need a finite mean and a finite spread >= 0, got N({0}, {1}²)"
+    )]
+    BadNormal(f64, f64),
+    /// A first-layer initialisation was given for a net without hidden layers.
+    #[error("a first-layer initialisation needs a hidden layer, and the net has none")]
+    NoHiddenLayer,
 }
 
 /// Configuration of a [`TabularMlp`].
@@ -114,12 +126,36 @@ pub struct TabularMlpConfig {
     /// Parameter initialisation (the seed: Keras' Glorot-uniform weights, zero biases).
     #[config(default = "Initialization::Glorot")]
     pub initialization: Initialization,
+    /// Draw every weight of the first hidden layer from this normal distribution
+    /// instead (Keras `RandomNormal`): with a small spread the hidden units start nearly
+    /// identical. `None`: the layer follows `initialization` like the others.
+    #[config(default = "None")]
+    pub first_layer_normal: Option<NormalInit>,
+}
+
+/// A normal distribution `N(mean, std²)` for initial weights.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NormalInit {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation.
+    pub std: f64,
 }
 
 impl TabularMlpConfig {
-    /// Checks that every layer has at least one unit.
+    /// Checks that every layer has at least one unit, and the first layer's normal
+    /// initialisation (a finite mean, a finite spread ≥ 0, and a hidden layer to apply to).
     pub fn validate(&self) -> Result<(), TabularMlpError> {
-        Ok(check_widths(self.inputs, &self.hidden, self.outputs)?)
+        check_widths(self.inputs, &self.hidden, self.outputs)?;
+        if let Some(n) = self.first_layer_normal {
+            if !(n.mean.is_finite() && n.std.is_finite() && n.std >= 0.0) {
+                return Err(TabularMlpError::BadNormal(n.mean, n.std));
+            }
+            if self.hidden.is_empty() {
+                return Err(TabularMlpError::NoHiddenLayer);
+            }
+        }
+        Ok(())
     }
 
     /// Builds the model on `device` with freshly initialised parameters.
@@ -130,7 +166,15 @@ impl TabularMlpConfig {
         let mut widths = vec![self.inputs];
         widths.extend(&self.hidden);
         let layer = |d_in: usize, d_out: usize| self.linear::<B>(d_in, d_out, device);
-        let hidden = widths.windows(2).map(|w| layer(w[0], w[1])).collect();
+        let mut hidden: Vec<Linear<B>> = widths.windows(2).map(|w| layer(w[0], w[1])).collect();
+        if let (Some(normal), Some(first)) = (self.first_layer_normal, hidden.first_mut()) {
+            let [d_in, d_out] = first.weight.dims();
+            first.weight = Param::from_tensor(Tensor::random(
+                [d_in, d_out],
+                Distribution::Normal(normal.mean, normal.std),
+                device,
+            ));
+        }
         let output = layer(
             *widths.last().expect("widths starts with the input"),
             self.outputs,
@@ -144,16 +188,7 @@ impl TabularMlpConfig {
     }
 
     fn linear<B: Backend>(&self, d_in: usize, d_out: usize, device: &B::Device) -> Linear<B> {
-        match self.initialization {
-            Initialization::Pytorch => LinearConfig::new(d_in, d_out).init(device),
-            Initialization::Glorot => {
-                let mut linear = LinearConfig::new(d_in, d_out)
-                    .with_initializer(Initializer::XavierUniform { gain: 1.0 })
-                    .init(device);
-                linear.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
-                linear
-            }
-        }
+        dense_layer(self.initialization, self.activation, d_in, d_out, device)
     }
 }
 
@@ -184,6 +219,23 @@ impl<B: Backend> TabularMlp<B> {
             }
         });
         self.output.forward(x)
+    }
+
+    /// The weights of hidden layer `layer` (0 = the first), `[inputs, units]`: column
+    /// `j` holds unit `j`'s incoming weights. `None` past the last hidden layer.
+    pub fn hidden_weights(&self, layer: usize) -> Option<Tensor<B, 2>> {
+        self.hidden.get(layer).map(|l| l.weight.val())
+    }
+
+    /// The biases of hidden layer `layer` (0 = the first), `[units]`.
+    pub fn hidden_biases(&self, layer: usize) -> Option<Tensor<B, 1>> {
+        let l = self.hidden.get(layer)?;
+        let [_, units] = l.weight.dims();
+        Some(
+            l.bias
+                .as_ref()
+                .map_or_else(|| Tensor::zeros([units], &l.weight.device()), |b| b.val()),
+        )
     }
 
     /// Output probabilities: the sigmoid of [`forward`](Self::forward).
@@ -284,6 +336,86 @@ mod tests {
             .unwrap();
         let bias = model.output.bias.as_ref().unwrap().val();
         assert_eq!(bias.to_data().to_vec::<f32>().unwrap(), vec![0.0]);
+    }
+
+    #[test]
+    fn a_near_constant_first_layer_starts_its_units_nearly_identical() {
+        let device = Default::default();
+        let config = TabularMlpConfig::new().with_first_layer_normal(Some(NormalInit {
+            mean: 0.75,
+            std: 0.01,
+        }));
+        B::seed(&device, 5);
+        let model = config.init::<B>(&device).unwrap();
+        let w = model
+            .hidden_weights(0)
+            .unwrap()
+            .to_data()
+            .to_vec::<f32>()
+            .unwrap();
+        assert_eq!(w.len(), 4);
+        assert!(w.iter().all(|v| (v - 0.75).abs() < 0.06), "{w:?}");
+        assert!(
+            w.windows(2).any(|p| p[0] != p[1]),
+            "drawn, not constant: {w:?}"
+        );
+        assert_eq!(
+            model
+                .hidden_biases(0)
+                .unwrap()
+                .to_data()
+                .to_vec::<f32>()
+                .unwrap(),
+            vec![0.0; 2]
+        );
+
+        let bad = config.clone().with_first_layer_normal(Some(NormalInit {
+            mean: 0.0,
+            std: -1.0,
+        }));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("spread >= 0")
+        );
+        let no_hidden = config.with_hidden(vec![]);
+        assert_eq!(no_hidden.validate(), Err(TabularMlpError::NoHiddenLayer));
+    }
+
+    #[test]
+    fn sklearn_initialisation_draws_weights_and_biases_within_its_bound() {
+        let device = Default::default();
+        for (activation, factor) in [(Activation::Sigmoid, 2.0), (Activation::Relu, 6.0)] {
+            B::seed(&device, 3);
+            let model = TabularMlpConfig::new()
+                .with_activation(activation)
+                .with_initialization(Initialization::Sklearn)
+                .init::<B>(&device)
+                .unwrap();
+            let bound = (factor / 4.0f64).sqrt() as f32; // 2 inputs, 2 units
+            let w = model
+                .hidden_weights(0)
+                .unwrap()
+                .to_data()
+                .to_vec::<f32>()
+                .unwrap();
+            let b = model
+                .hidden_biases(0)
+                .unwrap()
+                .to_data()
+                .to_vec::<f32>()
+                .unwrap();
+            assert!(
+                w.iter().chain(&b).all(|v| v.abs() <= bound),
+                "{activation}: {w:?} {b:?}"
+            );
+            assert!(b.iter().all(|v| *v != 0.0), "biases are drawn too: {b:?}");
+        }
+        assert_eq!(
+            "sklearn".parse::<Initialization>(),
+            Ok(Initialization::Sklearn)
+        );
     }
 
     #[test]

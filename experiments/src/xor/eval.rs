@@ -116,3 +116,45 @@ pub(super) fn write_surface<B: Backend>(
     plot::heatmap_png(&png, &title, GRID, &grid, &points)?;
     Ok(vec![csv, png])
 }
+
+/// One hidden unit of the first layer: its incoming weights and its bias.
+#[derive(Debug, Clone, Serialize)]
+pub struct HiddenUnit {
+    /// Weights from x1 and x2.
+    pub weights: Vec<f32>,
+    /// Bias.
+    pub bias: f32,
+}
+
+/// The first hidden layer's units.
+pub fn hidden_units<B: Backend>(model: &TabularMlp<B>) -> Vec<HiddenUnit> {
+    let (Some(w), Some(b)) = (model.hidden_weights(0), model.hidden_biases(0)) else {
+        return Vec::new();
+    };
+    let [inputs, units] = w.dims();
+    let w: Vec<f32> = w
+        .into_data()
+        .convert::<f32>()
+        .to_vec()
+        .expect("f32 weights");
+    let b: Vec<f32> = b.into_data().convert::<f32>().to_vec().expect("f32 biases");
+    (0..units)
+        .map(|j| HiddenUnit {
+            weights: (0..inputs).map(|i| w[i * units + j]).collect(),
+            bias: b[j],
+        })
+        .collect()
+}
+
+/// The units at the start and the end, one line each.
+pub(super) fn units_table(start: &[HiddenUnit], end: &[HiddenUnit]) -> String {
+    let show = |u: &HiddenUnit| {
+        let w: Vec<String> = u.weights.iter().map(|v| format!("{v:8.4}")).collect();
+        format!("w ({}) b {:8.4}", w.join(", "), u.bias)
+    };
+    let mut s = String::from("first hidden layer, unit by unit: start -> end\n");
+    for (j, (a, b)) in start.iter().zip(end).enumerate() {
+        let _ = writeln!(s, "  unit {}: {}  ->  {}", j + 1, show(a), show(b));
+    }
+    s
+}

@@ -19,7 +19,7 @@ use burn::{
     },
     train::{Learner, SupervisedTraining, metric::LossMetric},
 };
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use datasets::gates::{GateBatcher, GateDataset, LogicGate, TABLE_INPUTS, TABLE_ROWS};
 use models::{
     Activation, BinaryAccuracyMetric, Initialization, TabularLoss, TabularMlp, TabularMlpConfig,
@@ -33,15 +33,18 @@ use crate::{
     plot,
     run::{self, KeyMetric},
     runner,
+    stopping::ToleranceStop,
 };
 
 mod eval;
+mod preset;
 mod restore;
 mod sweep;
 mod train;
 
-pub use eval::{TableEval, evaluate};
-use eval::{table_inputs, table_targets, truth_table, write_surface};
+pub use eval::{HiddenUnit, TableEval, evaluate, hidden_units};
+use eval::{table_inputs, table_targets, truth_table, units_table, write_surface};
+pub use preset::Preset;
 pub use restore::load_model;
 pub use sweep::train_one;
 
@@ -49,8 +52,6 @@ pub use sweep::train_one;
 pub const NAME: &str = "xor";
 /// Points per axis of the evaluation grid.
 pub const GRID: usize = 100;
-/// Adam's epsilon: PyTorch's default (burn's is 1e-5).
-const ADAM_EPSILON: f32 = 1e-8;
 
 /// Train a small MLP on a logic gate's truth table (XNOR by default).
 ///
@@ -84,42 +85,12 @@ struct RestoreArgs {
     artifact_dir: Option<PathBuf>,
 }
 
-/// Named starting configurations; explicit flags override them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Preset {
-    /// The project's default: 2-8-1 with tanh hidden units, binary cross-entropy,
-    /// Adam 0.03, 2,000 steps. Wider hidden layers remove the 2-2-1 net's local
-    /// minima, tanh is zero-centred, and cross-entropy keeps gradients alive near
-    /// saturated outputs: it converges for every seed tried (see README).
-    Zoo,
-    /// The TensorFlow tutorial: 2-2-1 sigmoid, mean squared error, Keras
-    /// initialisation, Adam 0.03, 5,000 steps. Stalls in a local minimum for some seeds.
-    Seed,
-}
-
-impl Preset {
-    fn config(self) -> (TabularMlpConfig, f64, usize) {
-        match self {
-            Self::Zoo => (
-                TabularMlpConfig::new()
-                    .with_hidden(vec![8])
-                    .with_activation(Activation::Tanh)
-                    .with_loss(TabularLoss::Bce),
-                0.03,
-                2_000,
-            ),
-            Self::Seed => (TabularMlpConfig::new(), 0.03, 5_000),
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 struct TrainArgs {
     /// Starting configuration; the flags below override its values.
     #[arg(long, value_enum, default_value_t = Preset::Zoo)]
     preset: Preset,
-    /// Logic gate to learn: and, or, xor, xnor [default: xnor].
+    /// Logic gate to learn: and, or, xor, xnor [default: xnor; the keras-sym presets: xor].
     #[arg(long)]
     gate: Option<LogicGate>,
     /// Hidden layer widths, comma-separated [zoo: 8; seed: 2].
@@ -134,10 +105,10 @@ struct TrainArgs {
     /// Initialisation: glorot (Keras/TensorFlow) or pytorch [default: glorot].
     #[arg(long)]
     init: Option<Initialization>,
-    /// Adam learning rate [default: 0.03].
+    /// Adam learning rate [default: 0.03; the keras-sym presets: 0.001].
     #[arg(long, value_parser = positive_f64)]
     lr: Option<f64>,
-    /// Full-batch optimisation steps [zoo: 2000; seed: 5000].
+    /// Full-batch optimisation steps [zoo: 2000; seed: 5000; keras-sym: 1000].
     #[arg(long, value_parser = positive_usize)]
     steps: Option<usize>,
     /// Steps per epoch (one validation and checkpoint per epoch); --steps must be a
@@ -169,6 +140,10 @@ pub struct XorConfig {
     pub steps: usize,
     /// Steps per epoch.
     pub steps_per_epoch: usize,
+    /// scikit-learn's stopping rule on the training loss, checked every epoch (the
+    /// sklearn presets, whose epochs are single steps); `None` trains every step.
+    #[serde(default)]
+    pub stop: Option<ToleranceStop>,
     /// Seed of parameter initialisation.
     pub seed: u64,
 }
@@ -176,15 +151,16 @@ pub struct XorConfig {
 impl XorConfig {
     /// The configuration `preset` gives for `gate`, without command-line overrides.
     pub fn from_preset(preset: Preset, gate: LogicGate, seed: u64) -> Self {
-        let (model, learning_rate, steps) = preset.config();
+        let p = preset.settings();
         Self {
             preset,
             gate: gate.to_string(),
-            model,
-            optimizer: AdamConfig::new().with_epsilon(ADAM_EPSILON),
-            learning_rate,
-            steps,
-            steps_per_epoch: steps.min(500),
+            model: p.model,
+            optimizer: p.optimizer,
+            learning_rate: p.learning_rate,
+            steps: p.steps,
+            steps_per_epoch: p.steps_per_epoch,
+            stop: p.stop,
             seed,
         }
     }
@@ -203,14 +179,27 @@ impl XorConfig {
 
     fn describe(&self) -> String {
         let hidden: Vec<String> = self.model.hidden.iter().map(|w| w.to_string()).collect();
+        let init = match self.model.first_layer_normal {
+            Some(n) => format!(
+                "first layer N({}, {}²), then {}",
+                n.mean, n.std, self.model.initialization
+            ),
+            None => self.model.initialization.to_string(),
+        };
+        let stop = self.stop.map_or(String::new(), |s| {
+            format!(
+                ", stopping when the loss improves by <= {} for {} epochs",
+                s.tol,
+                s.patience + 1
+            )
+        });
         format!(
-            "{} net {}-{}-{} {} ({} init), loss {}, Adam lr {}, {} steps = {} epochs x {}",
+            "{} net {}-{}-{} {} ({init} init), loss {}, Adam lr {}, {} steps = {} epochs x {}{stop}",
             self.gate.to_uppercase(),
             self.model.inputs,
             hidden.join("-"),
             self.model.outputs,
             self.model.activation,
-            self.model.initialization,
             self.model.loss,
             self.learning_rate,
             self.steps,
@@ -222,7 +211,7 @@ impl XorConfig {
 
 impl TrainArgs {
     fn resolve(&self) -> Result<XorConfig> {
-        let gate = self.gate.unwrap_or(LogicGate::Xnor);
+        let gate = self.gate.unwrap_or(self.preset.default_gate());
         let mut config = XorConfig::from_preset(self.preset, gate, self.run.seed);
         let model = &mut config.model;
         if let Some(LayerWidths(w)) = &self.hidden {
@@ -279,4 +268,7 @@ fn announce(info: &BackendInfo, config: &XorConfig) {
         "backend {} ({}), seed {}",
         info.name, info.device, config.seed
     );
+    if let Some((printed, accuracy)) = config.preset.reference() {
+        println!("the course notes printed: {printed} (inputs 00 01 10 11), accuracy {accuracy}");
+    }
 }

@@ -12,6 +12,13 @@ struct TrainMetrics {
     resumed_from_epoch: Option<usize>,
     /// Mean wall seconds of the training passes run by this process.
     seconds_per_epoch: Option<f64>,
+    /// The first hidden layer's units before and after training.
+    hidden_units_start: Vec<HiddenUnit>,
+    hidden_units_end: Vec<HiddenUnit>,
+    /// The outputs and accuracy the preset's source printed, if it has one.
+    reference: Option<(&'static str, f64)>,
+    /// Epochs trained before scikit-learn's stopping rule ended the run (sklearn presets).
+    stopped_after_epochs: Option<usize>,
     /// Per-epoch means of the logged metrics.
     history: Vec<runner::EpochRow>,
 }
@@ -28,6 +35,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
 
     TrainBackend::seed(&device, config.seed);
     let model: TabularMlp<TrainBackend> = runner::materialize(config.model.init(&device)?);
+    let units_start = hidden_units(&model.valid());
     let train_loader = DataLoaderBuilder::new(GateBatcher::new())
         .batch_size(TABLE_ROWS)
         .build(GateDataset::repeated(gate, config.steps_per_epoch));
@@ -37,6 +45,10 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let learner = Learner::new(model, config.optimizer.init(), config.learning_rate);
     let training = SupervisedTraining::new(run.dir.path(), train_loader, valid_loader)
         .metrics((LossMetric::new(), BinaryAccuracyMetric::new()));
+    let training = match config.stop {
+        Some(rule) => training.early_stopping(rule.tracker()),
+        None => training,
+    };
     let title = format!("xor ({})", config.gate);
     let Some(fitted) = runner::fit(&run, training, learner, config.epochs(), &title) else {
         return run.stop();
@@ -45,6 +57,11 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let model = fitted.model.clone();
     let eval = evaluate(&model, gate, &device);
     print!("\n{}", truth_table(gate, &eval.outputs));
+    let units_end = hidden_units(&model);
+    // Small nets' units are the lesson (symmetry); wider ones are in summary.json.
+    if units_end.len() <= 4 {
+        print!("{}", units_table(&units_start, &units_end));
+    }
     println!(
         "final loss {:.9}, accuracy {:.0}%",
         eval.final_loss,
@@ -68,6 +85,14 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         steps: run.config.steps,
         resumed_from_epoch: run.resume_from,
         seconds_per_epoch: fitted.seconds_per_epoch(),
+        hidden_units_start: units_start,
+        hidden_units_end: units_end,
+        reference: run.config.preset.reference(),
+        stopped_after_epochs: run
+            .config
+            .stop
+            .map(|_| history.len())
+            .filter(|&n| n < run.config.epochs()),
         history,
     };
     run.finish(metrics, key)
