@@ -87,6 +87,15 @@ pub fn positive_f64(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Parses a finite number `>= 0`, such as a penalty or a noise level.
+pub fn non_negative_f64(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        Ok(x) => Err(format!("must be a finite number >= 0, got {x}")),
+        Err(_) => Err(format!("expected a number, got '{s}'")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 //! [`fixtures`] writes small synthetic files in the real formats (MNIST IDX, the SOCR
 //! CSV) for tests that must run without the real data.
 
+pub mod bits;
 pub mod download;
 pub mod fixtures;
 pub mod gates;

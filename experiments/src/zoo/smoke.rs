@@ -93,6 +93,11 @@ fn cases(mnist: &Path, socr: &Path) -> Vec<Case> {
             ]),
         },
         Case {
+            label: "reverse",
+            binary: "reverse",
+            args: s(&["--epochs", "200", "--passes-per-epoch", "100"]),
+        },
+        Case {
             label: "svm (seed data)",
             binary: "svm",
             args: s(&["--epochs", "1", "--steps-per-epoch", "50"]),
