@@ -54,7 +54,8 @@ pub struct Cli {
 enum Command {
     /// Train every variant of the table (the seed, more epochs, a hidden layer, weight
     /// decay, one or two added examples, 8-bit patterns) over several seeds with a plain
-    /// loop, print mean and spread per row, and write study.json and summary.json.
+    /// loop, print mean and spread per row, and write summary.json (config.json holds
+    /// every variant's full configuration).
     Study(study::StudyArgs),
 }
 
