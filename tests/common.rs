@@ -225,6 +225,38 @@ pub fn kill_after_checkpoint(
     kill_once(bin, args, &files, grace, limit);
 }
 
+/// Runs `bin` sealed off (as [`run`]), reads `lines` lines of its standard output and
+/// then closes it, as `bin ... | head -n lines` does; returns the exit status and
+/// everything it wrote on stderr.
+pub fn run_with_closed_stdout(
+    bin: &str,
+    args: &[&str],
+    lines: usize,
+) -> (std::process::ExitStatus, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let sandbox = tempfile::tempdir().expect("a temporary directory");
+    let mut child = sealed(bin, args, sandbox.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    for _ in 0..lines {
+        line.clear();
+        stdout.read_line(&mut line).expect("a line of output");
+    }
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    (child.wait().expect("the run ends"), stderr)
+}
+
 fn kill_once(bin: &str, args: &[&str], files: &[PathBuf], grace: Duration, limit: Duration) {
     let sandbox = tempfile::tempdir().expect("a temporary directory");
     let mut child = sealed(bin, args, sandbox.path())

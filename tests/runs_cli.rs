@@ -12,7 +12,7 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
-use common::{assert_clean_failure, json, text};
+use common::{assert_clean_failure, json, run_with_closed_stdout, text};
 
 const XOR: &str = env!("CARGO_BIN_EXE_xor");
 const LINREG: &str = env!("CARGO_BIN_EXE_linreg");
@@ -213,6 +213,42 @@ fn resume_without_a_directory_continues_the_newest_unfinished_run() {
     // Nothing left to resume: a clear error.
     let out = run_in(root, XOR, &["--resume"]);
     assert_clean_failure(&out, "no unfinished xor run");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly_and_it_can_be_resumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let dir_s = dir.to_str().unwrap();
+    // `xor ... | head -5`: the reader goes away while the run prints its epochs.
+    let args = [
+        "--steps",
+        "20000",
+        "--steps-per-epoch",
+        "100",
+        "--artifact-dir",
+        dir_s,
+    ];
+    let (status, stderr) = run_with_closed_stdout(XOR, &args, 5);
+    assert_eq!(status.code(), Some(141), "{stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "a panic instead of a quiet exit:\n{stderr}"
+    );
+    let record = json(&dir.join("run.json"));
+    assert_eq!(record["status"], "failed", "{record}");
+    assert!(
+        record["error"].as_str().unwrap().contains("broken pipe"),
+        "{record}"
+    );
+
+    let out = ok(Command::new(XOR)
+        .args(["--resume", "--no-tui", "--artifact-dir", dir_s])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap());
+    assert!(out.contains("resuming from the epoch-"), "{out}");
+    assert_eq!(json(&dir.join("run.json"))["status"], "finished");
 }
 
 #[test]

@@ -356,18 +356,28 @@ pub fn mark_failed(error: &str) {
     }
 }
 
+/// Exit status of a process whose standard output was closed by its reader (`| head`):
+/// 128 + SIGPIPE, as a shell reports it.
+pub const BROKEN_PIPE_EXIT: i32 = 141;
+
 /// Makes a panic anywhere in the process mark the open run as failed (after the
-/// default hook has printed it).
+/// default hook has printed it). A closed standard output (`zoo runs | head`, which
+/// makes `println!` panic) is not a crash: the run is marked failed with the reason
+/// (resumable as usual) and the process exits quietly with [`BROKEN_PIPE_EXIT`].
 pub fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        default(info);
         let message = info
             .payload()
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic".to_string());
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            mark_failed("standard output was closed (broken pipe); the run can be resumed");
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        default(info);
         let place = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
