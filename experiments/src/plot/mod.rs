@@ -175,6 +175,20 @@ pub fn line_charts_grid_png(path: &Path, panels: &[Panel], columns: usize) -> Re
     Ok(())
 }
 
+/// A short axis label: `0.25`, `1200`, `1e-5`, `3.2e-7` (plotters' default prints a
+/// log axis' ticks as `0.09999999999999998`, wider than the label area).
+fn tick_label(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        return "0".to_string();
+    }
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.1e}").replace(".0e", "e");
+    }
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn draw_panel(
     path: &Path,
     area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
@@ -212,6 +226,7 @@ fn draw_panel(
                 .configure_mesh()
                 .x_desc(panel.x_desc)
                 .y_desc(panel.y_desc.as_str())
+                .y_label_formatter(&|v| tick_label(*v))
                 .draw()
                 .map_err(plot_error(path))?;
             for (i, (name, data)) in panel.series.iter().enumerate() {
@@ -432,4 +447,19 @@ pub fn write_csv(path: &Path, header: &str, rows: impl Iterator<Item = Vec<f64>>
         text.push('\n');
     }
     std::fs::write(path, text).with_context(|| format!("cannot write '{}'", path.display()))
+}
+
+#[cfg(test)]
+mod tick_tests {
+    use super::tick_label;
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick_label(0.09999999999999998), "0.1");
+        assert_eq!(tick_label(1e-11), "1e-11");
+        assert_eq!(tick_label(3.2e-7), "3.2e-7");
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(1200.0), "1200");
+        assert_eq!(tick_label(0.0), "0");
+    }
 }
