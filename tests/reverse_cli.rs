@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_clean_failure, json, run, text};
+use common::{assert_clean_failure, json, numbers, run, text};
 use experiments::{
     backend::{Device, TrainBackend},
     reverse::{Preset, ReverseConfig, evaluate, train_one},
@@ -25,16 +25,6 @@ fn matrix(value: &serde_json::Value, pointer: &str) -> Vec<Vec<f64>> {
                 .map(|v| v.as_f64().expect("a number"))
                 .collect()
         })
-        .collect()
-}
-
-fn vector(value: &serde_json::Value, pointer: &str) -> Vec<f64> {
-    value
-        .pointer(pointer)
-        .and_then(|v| v.as_array())
-        .unwrap_or_else(|| panic!("no array at {pointer} in {value}"))
-        .iter()
-        .map(|v| v.as_f64().expect("a number"))
         .collect()
 }
 
@@ -64,8 +54,8 @@ fn the_seed_run_leaves_the_top_weights_untouched_and_unseen_outputs_follow_from_
     assert_eq!(m["train_bit_accuracy"], 1.0, "{m}");
     // Bit-identical: serialised from the same f32 values.
     let (start, end) = (
-        vector(m, "/top_input_weights_start"),
-        vector(m, "/top_input_weights_end"),
+        numbers(m, "/top_input_weights_start"),
+        numbers(m, "/top_input_weights_end"),
     );
     assert_eq!(start, end);
     assert_eq!(m["top_input_weights_untouched"], true);

@@ -139,20 +139,20 @@ fn sklearn_logistic_stops_on_the_plateau_predicting_all_ones() {
     assert!((12..10_000).contains(&stopped), "{stopped}");
 }
 
-#[test]
-fn the_stopping_rule_stops_loop_and_learner_at_the_same_step() {
+/// Trains with `args` twice, through the learner and through `--seeds 1`'s plain loop,
+/// and asserts both give the same truth-table outputs.
+fn assert_learner_and_loop_agree(args: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("learner"), tmp.path().join("loop"));
-    let common = ["--preset", "sklearn-relu", "--seed", "48"];
     let out = run(
         XOR,
-        &[&common[..], &["--artifact-dir", a.to_str().unwrap()]].concat(),
+        &[args, &["--artifact-dir", a.to_str().unwrap()]].concat(),
     );
     assert!(out.status.success(), "{}", text(&out));
     let out = run(
         XOR,
         &[
-            &common[..],
+            args,
             &["--seeds", "1", "--artifact-dir", b.to_str().unwrap()],
         ]
         .concat(),
@@ -166,30 +166,14 @@ fn the_stopping_rule_stops_loop_and_learner_at_the_same_step() {
 }
 
 #[test]
+fn the_stopping_rule_stops_loop_and_learner_at_the_same_step() {
+    assert_learner_and_loop_agree(&["--preset", "sklearn-relu", "--seed", "48"]);
+}
+
+#[test]
 fn sweep_trains_the_same_net_as_the_learner() {
     // One source of truth: seed 7's net from the sweep equals the learner's run.
-    let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = (tmp.path().join("learner"), tmp.path().join("sweep"));
-    let common = ["--seed", "7", "--steps", "1000"];
-    let out = run(
-        XOR,
-        &[&common[..], &["--artifact-dir", a.to_str().unwrap()]].concat(),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let out = run(
-        XOR,
-        &[
-            &common[..],
-            &["--seeds", "1", "--artifact-dir", b.to_str().unwrap()],
-        ]
-        .concat(),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let x = numbers(&json(&a.join("summary.json")), "/metrics/outputs");
-    let y = numbers(&json(&b.join("summary.json")), "/metrics/outputs");
-    for (p, q) in x.iter().zip(&y) {
-        assert!((p - q).abs() < 1e-5, "learner {x:?} vs loop {y:?}");
-    }
+    assert_learner_and_loop_agree(&["--seed", "7", "--steps", "1000"]);
 }
 
 #[test]

@@ -87,6 +87,37 @@ pub fn positive_f64(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The consecutive seeds `seed, seed + 1, …` of a command that trains `n` nets. They
+/// are the user's own seeds (`--seed 43` trains the second net again), so they are not
+/// derived; a range past `u64::MAX` is an error naming both flags.
+pub fn seed_range(seed: u64, n: usize) -> anyhow::Result<Vec<u64>> {
+    let Some(last) = seed.checked_add((n as u64).saturating_sub(1)) else {
+        anyhow::bail!(
+            "--seed {seed} with --seeds {n}: the last seed would be beyond {}",
+            u64::MAX
+        );
+    };
+    Ok((seed..=last).collect())
+}
+
+/// Units of work per learner epoch: `flag`, else `default`, at most `total`; `total`
+/// must be a multiple of it (the error names `total_flag` and `per_epoch_flag`).
+pub fn per_epoch(
+    total: usize,
+    flag: Option<usize>,
+    default: usize,
+    total_flag: &str,
+    per_epoch_flag: &str,
+) -> anyhow::Result<usize> {
+    let per_epoch = flag.unwrap_or(default).min(total);
+    if !total.is_multiple_of(per_epoch) {
+        anyhow::bail!(
+            "{total_flag} ({total}) must be a multiple of {per_epoch_flag} ({per_epoch})"
+        );
+    }
+    Ok(per_epoch)
+}
+
 /// Parses a finite number `>= 0`, such as a penalty or a noise level.
 pub fn non_negative_f64(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {

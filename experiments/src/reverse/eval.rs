@@ -85,6 +85,15 @@ pub fn top_input_weights<B: Backend>(model: &DenseRegressor<B>) -> Vec<f32> {
     rows_of(model.first_weights().slice(0..1)).remove(0)
 }
 
+/// Whether `end` is bit for bit `start` (weights no gradient ever reached).
+pub fn bit_identical(start: &[f32], end: &[f32]) -> bool {
+    start.len() == end.len()
+        && start
+            .iter()
+            .zip(end)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+}
+
 /// For a net without hidden layers: the largest difference between each unseen output
 /// and the output for the same input with the top bit cleared plus the top input's
 /// weights. (Exactly zero up to rounding when those weights are what the output adds

@@ -22,7 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     backend::BackendInfo,
-    cli::{LayerWidths, RunArgs, layer_widths, non_negative_f64, positive_f64, positive_usize},
+    cli::{
+        LayerWidths, RunArgs, layer_widths, non_negative_f64, per_epoch, positive_f64,
+        positive_usize,
+    },
 };
 
 pub use eval::{SetEval, evaluate};
@@ -233,17 +236,13 @@ impl TrainArgs {
         if let Some(b) = self.batch_size {
             config.batch_size = b;
         }
-        config.passes_per_epoch = self
-            .passes_per_epoch
-            .unwrap_or(config.passes_per_epoch)
-            .min(config.epochs);
-        if !config.epochs.is_multiple_of(config.passes_per_epoch) {
-            anyhow::bail!(
-                "--epochs ({}) must be a multiple of --passes-per-epoch ({})",
-                config.epochs,
-                config.passes_per_epoch
-            );
-        }
+        config.passes_per_epoch = per_epoch(
+            config.epochs,
+            self.passes_per_epoch,
+            config.passes_per_epoch,
+            "--epochs",
+            "--passes-per-epoch",
+        )?;
         Ok(config)
     }
 }

@@ -18,11 +18,11 @@ use serde::Serialize;
 
 use super::{
     Preset, ReverseConfig,
-    eval::{bits_tensor, evaluate, repeats_cleared_answers, top_input_weights},
+    eval::{bit_identical, bits_tensor, evaluate, repeats_cleared_answers, top_input_weights},
 };
 use crate::{
     backend::{self, TrainBackend},
-    cli::{RunArgs, positive_usize},
+    cli::{RunArgs, positive_usize, seed_range},
     run::{self, KeyMetric},
 };
 
@@ -196,12 +196,7 @@ pub(super) fn study(args: &StudyArgs) -> Result<()> {
         STUDY_NAME,
         || {
             let seed = args.run.seed;
-            let Some(_) = seed.checked_add(n as u64 - 1) else {
-                anyhow::bail!(
-                    "--seed {seed} with --seeds {n}: the last seed would be beyond {}",
-                    u64::MAX
-                );
-            };
+            seed_range(seed, n)?;
             Ok(StudyConfig {
                 seed,
                 seeds: n,
@@ -215,7 +210,7 @@ pub(super) fn study(args: &StudyArgs) -> Result<()> {
     let seed = plan.config.seed;
     let run = plan.open(&info, seed)?;
     let config = &run.config;
-    let seeds: Vec<u64> = (0..config.seeds as u64).map(|i| config.seed + i).collect();
+    let seeds = seed_range(config.seed, config.seeds)?;
     println!(
         "reverse study: {} variants x {} seeds ({}..={}), backend {} ({})",
         config.variants.len(),
@@ -240,10 +235,7 @@ pub(super) fn study(args: &StudyArgs) -> Result<()> {
                 unseen_bit_accuracy: unseen.bit_accuracy,
                 unseen_repeating_cleared_answers: repeats_cleared_answers(&unseen, variant.bits),
                 unseen_rows: split.unseen.len(),
-                top_weights_untouched: start
-                    .iter()
-                    .zip(&end)
-                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                top_weights_untouched: bit_identical(&start, &end),
                 top_weights_start_all_below_half: start.iter().all(|w| w.abs() < 0.5),
                 top_weights_end_max_abs: end.iter().fold(0.0, |m, w| m.max(f64::from(w.abs()))),
             });

@@ -17,8 +17,8 @@ use serde::Serialize;
 use super::{
     NAME, ReverseConfig, TrainArgs, announce,
     eval::{
-        SetEval, answers_table, cleared_plus_weights_error, evaluate, repeats_cleared_answers,
-        rounded_pattern, top_input_weights,
+        SetEval, answers_table, bit_identical, cleared_plus_weights_error, evaluate,
+        repeats_cleared_answers, rounded_pattern, top_input_weights,
     },
     plot::write_weights,
 };
@@ -109,10 +109,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     print!("\n{}", answers_table("training inputs", &train));
     print!("\n{}", answers_table("unseen inputs", &unseen));
     let top_end = top_input_weights(&model);
-    let untouched = top_start
-        .iter()
-        .zip(&top_end)
-        .all(|(a, b)| a.to_bits() == b.to_bits());
+    let untouched = bit_identical(&top_start, &top_end);
     let show = |w: &[f32]| {
         w.iter()
             .map(|v| format!("{v:.6}"))

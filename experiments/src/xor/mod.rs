@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE, list_paths},
     backend::{self, BackendInfo, Device, InferenceBackend, TrainBackend},
-    cli::{LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
+    cli::{LayerWidths, RunArgs, layer_widths, per_epoch, positive_f64, positive_usize},
     plot,
     run::{self, KeyMetric},
     runner,
@@ -233,17 +233,13 @@ impl TrainArgs {
         if let Some(steps) = self.steps {
             config.steps = steps;
         }
-        config.steps_per_epoch = self
-            .steps_per_epoch
-            .unwrap_or(config.steps_per_epoch)
-            .min(config.steps);
-        if !config.steps.is_multiple_of(config.steps_per_epoch) {
-            anyhow::bail!(
-                "--steps ({}) must be a multiple of --steps-per-epoch ({})",
-                config.steps,
-                config.steps_per_epoch
-            );
-        }
+        config.steps_per_epoch = per_epoch(
+            config.steps,
+            self.steps_per_epoch,
+            config.steps_per_epoch,
+            "--steps",
+            "--steps-per-epoch",
+        )?;
         Ok(config)
     }
 }

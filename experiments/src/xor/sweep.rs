@@ -1,6 +1,7 @@
 //! The seed sweep: N independently seeded nets trained with a plain loop.
 
 use super::*;
+use crate::cli::seed_range;
 
 /// Trains one net with a plain loop (no learner), exactly as the learner would: the
 /// same initialisation, full batches and Adam steps. Generic so that tests can train
@@ -70,15 +71,8 @@ pub(super) fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
     let info = backend::describe(&device);
     announce(&info, &plan.config);
     let seed = plan.config.seed;
-    // The nets' seeds are the user's own (`--seed 43` trains the second net again), so
-    // they are consecutive, checked here before anything is written.
-    let Some(last) = seed.checked_add(n as u64 - 1) else {
-        anyhow::bail!(
-            "--seed {seed} with --seeds {n}: the last seed would be beyond {}",
-            u64::MAX
-        );
-    };
-    let seeds: Vec<u64> = (seed..=last).collect();
+    // Checked before anything is written.
+    let seeds = seed_range(seed, n)?;
     let run = plan.open(&info, seed)?;
     let config = &run.config;
     println!(
