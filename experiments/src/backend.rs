@@ -9,6 +9,7 @@
 //! When several are on, wgpu wins over flex, and flex over ndarray: `--features wgpu`
 //! needs no `--no-default-features`.
 
+use anyhow::Result;
 use burn::{backend::Autodiff, tensor::backend::Backend};
 use serde::Serialize;
 
@@ -47,6 +48,87 @@ pub fn device() -> Device {
     Device::default()
 }
 
+/// The `n` devices a data-parallel run trains on (`--devices N`); the first one is the
+/// main device, where the model is built, the optimizer runs and validation happens.
+///
+/// - CPU backends (ndarray, flex, blas): the one CPU device `n` times. burn's
+///   multi-device learner runs one worker thread per entry, so these are `n` workers
+///   sharing the machine's cores.
+/// - wgpu: `DiscreteGpu(0..n)` when the machine has at least `n` discrete GPUs; else
+///   the default device and `n - 1` more device instances opened on its adapter (each
+///   its own wgpu device, queue and memory pool; on a machine without a GPU, `n`
+///   instances of Mesa's lavapipe).
+pub fn devices(n: usize) -> Result<Vec<Device>> {
+    anyhow::ensure!(n >= 1, "--devices must be at least 1, got {n}");
+    if n == 1 {
+        return Ok(vec![device()]);
+    }
+    extra_devices(n)
+}
+
+/// The main device of `devices` (from [`devices`]): the first.
+// A device is `Copy` on the CPU backends but not on wgpu.
+#[allow(clippy::clone_on_copy)]
+pub fn main_device(devices: &[Device]) -> Device {
+    devices[0].clone()
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn extra_devices(n: usize) -> Result<Vec<Device>> {
+    Ok(vec![device(); n])
+}
+
+#[cfg(feature = "wgpu")]
+fn extra_devices(n: usize) -> Result<Vec<Device>> {
+    use burn::backend::wgpu::{
+        RuntimeOptions, WgpuDevice, WgpuSetup, graphics::AutoGraphicsApi, init_device, init_setup,
+    };
+    use futures_lite::future::block_on;
+
+    let setup =
+        init_setup::<AutoGraphicsApi>(&WgpuDevice::DefaultDevice, RuntimeOptions::default());
+    let discrete = block_on(setup.instance.enumerate_adapters(setup.backend.into()))
+        .iter()
+        .filter(|a| a.get_info().device_type == wgpu::DeviceType::DiscreteGpu)
+        .count();
+    if discrete >= n {
+        return Ok((0..n).map(WgpuDevice::DiscreteGpu).collect());
+    }
+    let adapter = &setup.adapter;
+    let mut devices = vec![WgpuDevice::DefaultDevice];
+    for i in 1..n {
+        // The descriptor cubecl uses for its own devices (cubecl-wgpu's `request_device`),
+        // less wgpu's experimental features (shader passthrough), which would need
+        // `unsafe` and which burn's WGSL kernels do not use.
+        let descriptor = wgpu::DeviceDescriptor {
+            label: Some("burn-zoo data-parallel device"),
+            required_features: adapter.features().difference(
+                wgpu::Features::MAPPABLE_PRIMARY_BUFFERS | wgpu::Features::all_experimental_mask(),
+            ),
+            required_limits: adapter.limits(),
+            memory_hints: wgpu::MemoryHints::MemoryUsage,
+            trace: wgpu::Trace::Off,
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+        };
+        let (device, queue) = block_on(adapter.request_device(&descriptor)).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open wgpu device {} of {n} on adapter '{}': {e}",
+                i + 1,
+                adapter.get_info().name
+            )
+        })?;
+        let instance = WgpuSetup {
+            instance: setup.instance.clone(),
+            adapter: adapter.clone(),
+            device,
+            queue,
+            backend: setup.backend,
+        };
+        devices.push(init_device(instance, RuntimeOptions::default()));
+    }
+    Ok(devices)
+}
+
 /// The burn version the zoo is built with (pinned in the workspace).
 pub const BURN_VERSION: &str = "0.21.0";
 
@@ -63,15 +145,50 @@ pub struct BackendInfo {
     pub deterministic: bool,
     /// Worker threads available to the backend (`RAYON_NUM_THREADS`, else the cores).
     pub threads: usize,
+    /// Every device the run trains on (`--devices N`), the main one first, described
+    /// as `device`.
+    pub devices: Vec<String>,
+    /// The devices themselves, for the learner's multi-device strategy.
+    #[serde(skip)]
+    pub handles: Vec<Device>,
+}
+
+impl std::fmt::Display for BackendInfo {
+    /// `ndarray (Cpu (ndarray))`, or for a data-parallel run
+    /// `wgpu on 2 devices: DefaultDevice (...), Existing(0) (...)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.devices.as_slice() {
+            [_, _, ..] => write!(
+                f,
+                "{} on {} devices: {}",
+                self.name,
+                self.devices.len(),
+                self.devices.join(", ")
+            ),
+            _ => write!(f, "{} ({})", self.name, self.device),
+        }
+    }
 }
 
 /// Describes the compiled-in backend and `device`.
 pub fn describe(device: &Device) -> BackendInfo {
+    describe_all(std::slice::from_ref(device))
+}
+
+/// Describes the compiled-in backend and the `devices` of a data-parallel run (the
+/// first is the main device).
+pub fn describe_all(devices: &[Device]) -> BackendInfo {
+    let describe = |device: &Device| format!("{device:?} ({})", InferenceBackend::name(device));
+    let names: Vec<String> = devices.iter().map(describe).collect();
     BackendInfo {
         name: BACKEND_NAME.to_string(),
-        device: format!("{device:?} ({})", InferenceBackend::name(device)),
-        deterministic: !cfg!(feature = "wgpu"),
+        device: names.first().cloned().unwrap_or_default(),
+        // Two workers' gradients add in either order to the same bits; three or more
+        // are summed in the order the workers finish.
+        deterministic: !cfg!(feature = "wgpu") && devices.len() <= 2,
         threads: threads(),
+        devices: names,
+        handles: devices.to_vec(),
     }
 }
 

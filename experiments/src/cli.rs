@@ -35,6 +35,19 @@ pub struct RunArgs {
     pub resume: bool,
 }
 
+/// The devices a learner experiment trains on.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// Train data-parallel on N devices with burn's multi-device learner: the training
+    /// set is split evenly over the devices, each step every device trains on one
+    /// batch of its share (with --batch-size B, a global batch of N × B), and the
+    /// gradients are added on the first device, which runs the optimizer, validation
+    /// and checkpoints. wgpu: N discrete GPUs when there are that many, else N device
+    /// instances on the default adapter; CPU backends: N worker threads on the CPU.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = positive_usize)]
+    pub devices: usize,
+}
+
 /// Parses a `--name` (clap value parser).
 fn run_name(s: &str) -> Result<String, String> {
     crate::run::id::check_name(s).map(|()| s.to_string())

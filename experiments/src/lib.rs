@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod backend;
 pub mod cli;
 pub mod dashboard;
+pub mod data_parallel;
 pub mod kmeans;
 pub mod lcd;
 pub mod linreg;

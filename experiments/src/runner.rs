@@ -31,8 +31,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     artifacts::Recorder,
+    backend::TrainBackend,
     dashboard::{ChosenRenderer, EpochRecord, EpochSink},
-    plot,
+    data_parallel, plot,
     run::{Run, log::QuietFileLogger},
 };
 
@@ -60,6 +61,16 @@ impl<M> Fitted<M> {
     }
 }
 
+/// Optimizer steps per epoch when `items` training items in batches of `batch` are
+/// split over `devices` data-parallel workers the way burn's multi-device learner
+/// splits them (equal shares, the remainder to the last worker; one step takes a
+/// batch from every worker that has one left). One device: `items / batch` rounded up.
+pub fn steps_per_epoch(items: usize, batch: usize, devices: usize) -> usize {
+    let devices = devices.max(1);
+    let last_share = items - (devices - 1) * (items / devices);
+    last_share.div_ceil(batch.max(1))
+}
+
 /// Initialises every parameter of `model` now, in the module's field order.
 ///
 /// burn 0.21 initialises parameters lazily, on first use, drawing from the backend's
@@ -80,7 +91,9 @@ pub fn materialize<B: Backend, M: Module<B>>(model: M) -> M {
 /// Trains `learner` with `training` (the experiment's loaders and metrics) for
 /// `num_epochs` epochs in `run`'s directory: our renderer (dashboard titled `title`,
 /// or one plain line per epoch), a full-precision file checkpointer every epoch,
-/// metric logs, and the resume from `run.resume_from`.
+/// metric logs, and the resume from `run.resume_from`. With more than one device in
+/// `run.backend` (`--devices N`), the learner trains data-parallel
+/// ([`data_parallel::strategy`]), the optimizer on the first device.
 ///
 /// `None` when the user stopped the run: its checkpoints stay resumable, and the
 /// caller ends the run with [`Run::stop`].
@@ -92,7 +105,7 @@ pub fn fit<LC, C>(
     title: &str,
 ) -> Option<Fitted<LC::InferenceModel>>
 where
-    LC: LearningComponentsTypes + Send + 'static,
+    LC: LearningComponentsTypes<Backend = TrainBackend> + Send + 'static,
     C: Serialize,
 {
     let sink = EpochSink::default();
@@ -113,6 +126,10 @@ where
         .num_epochs(num_epochs);
     let training = match run.resume_from {
         Some(epoch) => training.checkpoint(epoch),
+        None => training,
+    };
+    let training = match data_parallel::strategy(&run.backend.handles) {
+        Some(strategy) => training.with_training_strategy(strategy),
         None => training,
     };
     let started = Instant::now();
@@ -326,6 +343,17 @@ pub fn write_training_curves(dir: &Path, history: &[EpochRow], loss_name: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_per_epoch_follow_burns_split() {
+        assert_eq!(steps_per_epoch(100, 10, 1), 10);
+        assert_eq!(steps_per_epoch(101, 10, 1), 11);
+        assert_eq!(steps_per_epoch(100, 10, 2), 5);
+        // Shares 50 and 51: the last worker takes one more batch.
+        assert_eq!(steps_per_epoch(101, 10, 2), 6);
+        assert_eq!(steps_per_epoch(300, 100, 2), 2);
+        assert_eq!(steps_per_epoch(10, 64, 3), 1);
+    }
 
     #[test]
     fn history_reads_every_metric_in_epoch_order() {

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::LinearModelConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{RunArgs, non_negative_f64, positive_f64, positive_usize};
+use crate::cli::{DeviceArgs, RunArgs, non_negative_f64, positive_f64, positive_usize};
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "linreg";
@@ -130,6 +130,8 @@ struct TrainArgs {
     /// Synthetic: standard deviation of the Gaussian noise on the targets.
     #[arg(long, default_value_t = 0.1, value_parser = non_negative_f64)]
     noise: f64,
+    #[command(flatten)]
+    devices: DeviceArgs,
     #[command(flatten)]
     run: RunArgs,
 }

@@ -58,8 +58,9 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let data = data::prepare(&plan.config, args.data_dir.as_deref())?;
     let scaler = data::scaler(&plan.config, &data);
     let config = &plan.config;
-    let device = backend::device();
-    let info = backend::describe(&device);
+    let devices = backend::devices(args.devices.devices)?;
+    let device = backend::main_device(&devices);
+    let info = backend::describe_all(&devices);
     let batch = config
         .batch_size
         .unwrap_or(data.train.len())
@@ -87,10 +88,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         config.epochs,
         config.passes_per_epoch,
     );
-    println!(
-        "data {}; backend {} ({}), seed {}",
-        data.source, info.name, info.device, config.seed
-    );
+    println!("data {}; backend {info}, seed {}", data.source, config.seed);
     let seed = config.seed;
     let mut run = plan.open(&info, seed)?;
     let config = &run.config;

@@ -19,7 +19,7 @@ use models::MlpClassifierConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    cli::{LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
+    cli::{DeviceArgs, LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
     optim::{OptimizerConfig, OptimizerKind},
 };
 
@@ -105,6 +105,8 @@ struct TrainArgs {
     /// Evaluate on only the first N test images.
     #[arg(long, value_name = "N", value_parser = positive_usize)]
     test_limit: Option<usize>,
+    #[command(flatten)]
+    devices: DeviceArgs,
     #[command(flatten)]
     run: RunArgs,
 }

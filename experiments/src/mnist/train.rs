@@ -85,17 +85,16 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         config.test_limit,
     )?;
 
-    let device = backend::device();
-    let info = backend::describe(&device);
+    let devices = backend::devices(args.devices.devices)?;
+    let device = backend::main_device(&devices);
+    let info = backend::describe_all(&devices);
     println!("mnist: {}", config.describe());
     println!(
-        "data '{}' ({} train, {} valid, {} test; loaded in {load_seconds:.2} s); backend {} ({}), seed {}",
+        "data '{}' ({} train, {} valid, {} test; loaded in {load_seconds:.2} s); backend {info}, seed {}",
         data_dir.display(),
         n_train,
         config.valid_size,
         n_test,
-        info.name,
-        info.device,
         config.seed
     );
     let seed = config.seed;

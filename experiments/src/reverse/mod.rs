@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     backend::BackendInfo,
     cli::{
-        LayerWidths, RunArgs, layer_widths, non_negative_f64, per_epoch, positive_f64,
+        DeviceArgs, LayerWidths, RunArgs, layer_widths, non_negative_f64, per_epoch, positive_f64,
         positive_usize,
     },
 };
@@ -111,6 +111,8 @@ struct TrainArgs {
     /// multiple [default: 1000, or --epochs if smaller].
     #[arg(long, value_parser = positive_usize)]
     passes_per_epoch: Option<usize>,
+    #[command(flatten)]
+    devices: DeviceArgs,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -258,8 +260,5 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Prints what is about to be trained, and where.
 fn announce(info: &BackendInfo, config: &ReverseConfig) {
     println!("reverse: {}", config.describe());
-    println!(
-        "backend {} ({}), seed {}",
-        info.name, info.device, config.seed
-    );
+    println!("backend {info}, seed {}", config.seed);
 }

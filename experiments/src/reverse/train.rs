@@ -63,8 +63,9 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         ReverseConfig::learner_epochs,
     )?;
     let split = plan.config.split()?;
-    let device = backend::device();
-    let info = backend::describe(&device);
+    let devices = backend::devices(args.devices.devices)?;
+    let device = backend::main_device(&devices);
+    let info = backend::describe_all(&devices);
     announce(&info, &plan.config);
     let seed = plan.config.seed;
     let run = plan.open(&info, seed)?;

@@ -118,6 +118,7 @@ impl<C: Serialize> RunPlan<C> {
                 record.error = None;
                 record.ended = None;
                 record.pid = std::process::id();
+                record.devices = backend.devices.clone();
                 record.resumptions.push(record::Resumption {
                     at: id::timestamp(),
                     from_epoch: epoch,
@@ -193,6 +194,7 @@ fn new_record<C>(
         command: command.to_vec(),
         backend: backend.name.clone(),
         device: backend.device.clone(),
+        devices: backend.devices.clone(),
         deterministic: backend.deterministic,
         threads: backend.threads,
         seed,
@@ -249,8 +251,10 @@ pub struct Summary<'a, C: Serialize, M: Serialize> {
     pub run_id: &'a str,
     /// Backend name (`ndarray`, `flex`, `wgpu`, ...).
     pub backend: &'a str,
-    /// Device, as burn describes it.
+    /// Device, as burn describes it (the main one of a data-parallel run).
     pub device: &'a str,
+    /// Every device the run trained on (`--devices N`), the main one first.
+    pub devices: &'a [String],
     /// Seed of the run.
     pub seed: u64,
     /// The resolved configuration (the same as `config.json`).
@@ -288,6 +292,7 @@ impl<C: Serialize> Run<C> {
             run_id: &self.record.id,
             backend: &self.backend.name,
             device: &self.backend.device,
+            devices: &self.backend.devices,
             seed: self.record.seed,
             config: &self.config,
             metrics,

@@ -128,8 +128,11 @@ pub struct RunRecord {
     pub command: Vec<String>,
     /// Backend name (`ndarray`, `flex`, `wgpu`, ...).
     pub backend: String,
-    /// Device, as burn describes it.
+    /// Device, as burn describes it (the main one of a data-parallel run).
     pub device: String,
+    /// Every device of the newest launch (`--devices N`), the main one first.
+    #[serde(default)]
+    pub devices: Vec<String>,
     /// Whether the backend gives bit-identical results for the same configuration,
     /// seed and thread count (the CPU backends do; wgpu does not promise it).
     pub deterministic: bool,

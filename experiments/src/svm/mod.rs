@@ -18,7 +18,7 @@ use models::{LinearSvmConfig, MulticlassHinge};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    cli::{RunArgs, positive_f64, positive_usize},
+    cli::{DeviceArgs, RunArgs, positive_f64, positive_usize},
     optim::OptimizerConfig,
 };
 
@@ -115,6 +115,8 @@ struct TrainArgs {
     /// MNIST: evaluate on only the first N test images.
     #[arg(long, value_name = "N", value_parser = positive_usize)]
     test_limit: Option<usize>,
+    #[command(flatten)]
+    devices: DeviceArgs,
     #[command(flatten)]
     run: RunArgs,
 }

@@ -29,7 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE, list_paths},
     backend::{self, BackendInfo, Device, InferenceBackend, TrainBackend},
-    cli::{LayerWidths, RunArgs, layer_widths, per_epoch, positive_f64, positive_usize},
+    cli::{
+        DeviceArgs, LayerWidths, RunArgs, layer_widths, per_epoch, positive_f64, positive_usize,
+    },
     plot,
     run::{self, KeyMetric},
     runner,
@@ -117,8 +119,10 @@ struct TrainArgs {
     steps_per_epoch: Option<usize>,
     /// Train this many independently seeded nets (seeds --seed, --seed+1, ...) without
     /// the dashboard, and report how many reach 100% accuracy.
-    #[arg(long, value_parser = positive_usize, conflicts_with = "resume")]
+    #[arg(long, value_parser = positive_usize, conflicts_with_all = ["resume", "devices"])]
     seeds: Option<usize>,
+    #[command(flatten)]
+    devices: DeviceArgs,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -260,10 +264,7 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Prints what is about to be trained, and where.
 fn announce(info: &BackendInfo, config: &XorConfig) {
     println!("xor: {}", config.describe());
-    println!(
-        "backend {} ({}), seed {}",
-        info.name, info.device, config.seed
-    );
+    println!("backend {info}, seed {}", config.seed);
     if let Some((printed, accuracy)) = config.preset.reference() {
         println!("the course notes printed: {printed} (inputs 00 01 10 11), accuracy {accuracy}");
     }

@@ -26,8 +26,9 @@ struct TrainMetrics {
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let plan = run::plan(&args.run, NAME, || args.resolve(), XorConfig::epochs)?;
     let gate = plan.config.gate()?;
-    let device = backend::device();
-    let info = backend::describe(&device);
+    let devices = backend::devices(args.devices.devices)?;
+    let device = backend::main_device(&devices);
+    let info = backend::describe_all(&devices);
     announce(&info, &plan.config);
     let seed = plan.config.seed;
     let run = plan.open(&info, seed)?;

@@ -57,8 +57,9 @@ pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<
     )?;
     config.model.check_labels(train_images.labels())?;
     config.model.check_labels(test_images.labels())?;
-    let device = backend::device();
-    let info = backend::describe(&device);
+    let devices = backend::devices(args.devices.devices)?;
+    let device = backend::main_device(&devices);
+    let info = backend::describe_all(&devices);
     announce(&info, config);
     println!(
         "data '{}' ({n_train} train, {} valid, {n_test} test)",
@@ -79,7 +80,7 @@ pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<
     let valid_loader = DataLoaderBuilder::<InferenceBackend, _, _>::new(batcher.clone())
         .batch_size(config.batch_size)
         .build(MnistDataset::new(&train_images, valid_range.clone()));
-    let steps = config.epochs * n_train.div_ceil(config.batch_size);
+    let steps = config.epochs * runner::steps_per_epoch(n_train, config.batch_size, devices.len());
     let Some(fitted) = fit(
         &run,
         model,

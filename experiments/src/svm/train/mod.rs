@@ -75,16 +75,13 @@ fn fit(
 
 fn announce(info: &BackendInfo, config: &SvmConfig) {
     println!("svm: {}", config.describe());
-    println!(
-        "backend {} ({}), seed {}",
-        info.name, info.device, config.seed
-    );
+    println!("backend {info}, seed {}", config.seed);
 }
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let plan = run::plan(&args.run, NAME, || args.resolve(), SvmConfig::epochs)?;
     match plan.config.dataset {
-        DataChoice::Seed => train_seed(plan),
+        DataChoice::Seed => train_seed(args, plan),
         DataChoice::Mnist => train_mnist(args, plan),
     }
 }

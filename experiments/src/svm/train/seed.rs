@@ -29,10 +29,11 @@ struct SeedMetrics {
     history: Vec<runner::EpochRow>,
 }
 
-pub(super) fn train_seed(plan: RunPlan<SvmConfig>) -> Result<()> {
+pub(super) fn train_seed(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<()> {
     let config = &plan.config;
-    let device = backend::device();
-    let info = backend::describe(&device);
+    let devices = backend::devices(args.devices.devices)?;
+    let device = backend::main_device(&devices);
+    let info = backend::describe_all(&devices);
     announce(&info, config);
     let data = MarginDataset::generate(config.points, config.margin, SEED_EXTENT, config.seed)?;
     let valid = MarginDataset::generate(
@@ -55,7 +56,12 @@ pub(super) fn train_seed(plan: RunPlan<SvmConfig>) -> Result<()> {
     let valid_loader = DataLoaderBuilder::<InferenceBackend, _, _>::new(MarginBatcher)
         .batch_size(config.points)
         .build(valid.clone());
-    let steps = config.epochs * config.steps_per_epoch;
+    let steps = config.epochs
+        * runner::steps_per_epoch(
+            config.points * config.steps_per_epoch,
+            config.points,
+            devices.len(),
+        );
     let Some(fitted) = fit(
         &run,
         model,
