@@ -221,6 +221,57 @@ fn predict_without_a_model_or_inputs_is_an_error() {
     assert_clean_failure(&out, "nothing to classify");
 }
 
+/// The default schedule anneals the learning rate epoch by epoch (cosine to 0 over
+/// the run's steps); `--lr-schedule constant` keeps it, and the schedule is saved.
+#[test]
+fn the_learning_rate_follows_the_schedule() {
+    let data = mnist_fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let rates = |schedule: &str| -> Vec<f64> {
+        let dir = tmp.path().join(schedule);
+        let out = run(
+            MNIST,
+            &[
+                "--data-dir",
+                data.path().to_str().unwrap(),
+                "--valid-size",
+                "100",
+                "--epochs",
+                "3",
+                "--batch-size",
+                "50",
+                "--lr-schedule",
+                schedule,
+                "--no-tui",
+                "--artifact-dir",
+                dir.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let summary = json(&dir.join("summary.json"));
+        assert_eq!(summary["config"]["lr_schedule"], schedule);
+        summary["metrics"]["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|epoch| epoch["train_learning_rate"].as_f64().unwrap())
+            .collect()
+    };
+    // 500 training images in batches of 50: 30 steps from 1e-3 down to 0; the epoch
+    // means fall.
+    let cosine = rates("cosine");
+    assert_eq!(cosine.len(), 3);
+    assert!(
+        cosine[0] < 1e-3 && cosine[0] > cosine[1] && cosine[1] > cosine[2] && cosine[2] > 0.0,
+        "{cosine:?}"
+    );
+    let constant = rates("constant");
+    assert!(
+        constant.iter().all(|r| (r - 1e-3).abs() < 1e-12),
+        "{constant:?}"
+    );
+}
+
 #[test]
 fn bad_hyper_parameters_are_rejected() {
     assert_clean_failure(
@@ -236,6 +287,10 @@ fn bad_hyper_parameters_are_rejected() {
         "unknown data set 'cifar'",
     );
     assert_clean_failure(&run(MNIST, &["--hidden", "512,0"]), "got 0");
+    assert_clean_failure(
+        &run(MNIST, &["--lr", "2"]),
+        "--lr 2 with --lr-schedule cosine",
+    );
     let data = mnist_fixture();
     let tmp = tempfile::tempdir().unwrap();
     let out = run(

@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 run() { # devices batch
   ./target/release/mnist --data-dir "$data" --train-limit "$limit" --epochs "$epochs" \
-    --devices "$1" --batch-size "$2" --no-tui --artifact-dir "$tmp/d$1-b$2" > "$tmp/d$1-b$2.log"
+    --devices "$1" --batch-size "$2" --lr-schedule constant --no-tui --artifact-dir "$tmp/d$1-b$2" > "$tmp/d$1-b$2.log"
   python3 - "$tmp/d$1-b$2/summary.json" "$1" "$2" "$limit" <<'PY'
 import json, math, sys
 s = json.load(open(sys.argv[1]))

@@ -1,6 +1,12 @@
-//! Optimizer settings as they are saved in `config.json`: burn's own configs, nested.
+//! Optimizer settings as they are saved in `config.json`: burn's own configs, nested,
+//! and the learning-rate schedule.
 
-use burn::optim::{AdamConfig, SgdConfig, momentum::MomentumConfig};
+use anyhow::{Result, anyhow};
+use burn::optim::{
+    AdamConfig, SgdConfig,
+    lr_scheduler::cosine::{CosineAnnealingLrScheduler, CosineAnnealingLrSchedulerConfig},
+    momentum::MomentumConfig,
+};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
@@ -64,9 +70,57 @@ impl OptimizerConfig {
     }
 }
 
+/// How the learning rate moves over a run, as named on the command line and in
+/// `config.json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[value(rename_all = "kebab-case")]
+pub enum LrSchedule {
+    /// The same rate every step (what a `config.json` without a schedule means).
+    #[default]
+    Constant,
+    /// Cosine annealing from the rate down to 0 over all the run's steps (burn's
+    /// `CosineAnnealingLrScheduler`).
+    Cosine,
+}
+
+impl LrSchedule {
+    /// burn's cosine scheduler from `lr` to 0 over `steps` optimizer steps.
+    pub fn cosine(lr: f64, steps: usize) -> Result<CosineAnnealingLrScheduler> {
+        CosineAnnealingLrSchedulerConfig::new(lr, steps.max(1))
+            .init()
+            .map_err(|e| anyhow!("learning-rate schedule (lr {lr}, {steps} steps): {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cosine_schedule_starts_at_the_rate_and_ends_at_zero() {
+        use burn::optim::lr_scheduler::LrScheduler;
+        let mut cosine = LrSchedule::cosine(1e-3, 10).unwrap();
+        let rates: Vec<f64> = (0..11).map(|_| cosine.step()).collect();
+        assert!((rates[0] - 1e-3).abs() < 1e-12, "{rates:?}");
+        assert!((rates[5] - 5e-4).abs() < 1e-12, "{rates:?}");
+        assert!(rates[10].abs() < 1e-12, "{rates:?}");
+        assert!(rates.windows(2).all(|w| w[1] < w[0]), "{rates:?}");
+        assert!(LrSchedule::cosine(2.0, 10).is_err());
+    }
+
+    #[test]
+    fn a_config_without_a_schedule_means_constant() {
+        #[derive(Deserialize)]
+        struct Saved {
+            #[serde(default)]
+            lr_schedule: LrSchedule,
+        }
+        let saved: Saved = serde_json::from_str("{}").unwrap();
+        assert_eq!(saved.lr_schedule, LrSchedule::Constant);
+        let saved: Saved = serde_json::from_str(r#"{"lr_schedule": "cosine"}"#).unwrap();
+        assert_eq!(saved.lr_schedule, LrSchedule::Cosine);
+    }
 
     #[test]
     fn optimizer_settings_round_trip_through_json() {

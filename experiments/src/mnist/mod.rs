@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     cli::{DeviceArgs, LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
-    optim::{OptimizerConfig, OptimizerKind},
+    optim::{LrSchedule, OptimizerConfig, OptimizerKind},
 };
 
 pub use eval::{TestReport, evaluate};
@@ -81,9 +81,13 @@ struct TrainArgs {
     /// Batch size.
     #[arg(long, default_value_t = 128, value_parser = positive_usize)]
     batch_size: usize,
-    /// Learning rate.
+    /// Learning rate (at the start, with a schedule).
     #[arg(long, default_value_t = 1e-3, value_parser = positive_f64)]
     lr: f64,
+    /// Learning-rate schedule: cosine (from --lr down to 0 over the run's steps) or
+    /// constant.
+    #[arg(long, value_enum, default_value_t = LrSchedule::Cosine)]
+    lr_schedule: LrSchedule,
     /// Optimizer.
     #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
     optimizer: OptimizerKind,
@@ -120,8 +124,11 @@ pub struct MnistConfig {
     pub model: MlpClassifierConfig,
     /// The optimizer's settings (burn's `AdamConfig` or `SgdConfig`).
     pub optimizer: OptimizerConfig,
-    /// Learning rate.
+    /// Learning rate (at the start, with a schedule).
     pub learning_rate: f64,
+    /// Learning-rate schedule (`constant` for runs saved before schedules existed).
+    #[serde(default)]
+    pub lr_schedule: LrSchedule,
     /// Epochs.
     pub epochs: usize,
     /// Batch size.
@@ -152,7 +159,7 @@ impl MnistConfig {
     fn describe(&self) -> String {
         let hidden: Vec<String> = self.model.hidden.iter().map(|w| w.to_string()).collect();
         format!(
-            "{} net {}-{}-{} relu{}, {} lr {}, batch {}, {} epochs",
+            "{} net {}-{}-{} relu{}, {} lr {} ({}), batch {}, {} epochs",
             self.dataset,
             self.model.inputs,
             hidden.join("-"),
@@ -164,6 +171,10 @@ impl MnistConfig {
             },
             self.optimizer.describe(),
             self.learning_rate,
+            match self.lr_schedule {
+                LrSchedule::Constant => "constant",
+                LrSchedule::Cosine => "cosine to 0",
+            },
             self.batch_size,
             self.epochs
         )
@@ -176,11 +187,19 @@ impl TrainArgs {
             .with_hidden(self.hidden.0.clone())
             .with_dropout(self.dropout);
         model.validate()?;
+        if self.lr_schedule == LrSchedule::Cosine && self.lr > 1.0 {
+            anyhow::bail!(
+                "--lr {} with --lr-schedule cosine: burn's cosine schedule starts at a rate \
+                 of at most 1 (use --lr-schedule constant for larger rates)",
+                self.lr
+            );
+        }
         Ok(MnistConfig {
             dataset: self.dataset.name().to_string(),
             model,
             optimizer: OptimizerConfig::of(self.optimizer, self.momentum),
             learning_rate: self.lr,
+            lr_schedule: self.lr_schedule,
             epochs: self.epochs,
             batch_size: self.batch_size,
             valid_size: self.valid_size,

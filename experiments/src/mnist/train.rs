@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use burn::{
     data::dataloader::{DataLoader, DataLoaderBuilder},
-    optim::Optimizer,
+    optim::{Optimizer, lr_scheduler::LrScheduler},
     tensor::{Int, Tensor, backend::Backend},
     train::{
         Learner, SupervisedTraining,
@@ -19,7 +19,7 @@ use serde::Serialize;
 use super::{MnistConfig, NAME, TrainArgs, eval, plot};
 use crate::{
     backend::{self, InferenceBackend, TrainBackend},
-    optim::OptimizerConfig,
+    optim::{LrSchedule, OptimizerConfig},
     resources,
     run::{self, KeyMetric, Run},
     runner::{self, EpochRow, Fitted},
@@ -46,19 +46,42 @@ struct MnistMetrics {
     history: Vec<EpochRow>,
 }
 
-/// Trains with `optimizer` through the zoo's runner; `None` when the user stopped.
-fn fit<O>(
+type TrainLoader = Arc<dyn DataLoader<TrainBackend, Batch<TrainBackend>>>;
+type ValidLoader = Arc<dyn DataLoader<InferenceBackend, Batch<InferenceBackend>>>;
+
+/// Trains with the configured optimizer and learning-rate `schedule`.
+fn fit_with<S>(
+    run: &Run<MnistConfig>,
+    model: MlpClassifier<TrainBackend>,
+    schedule: S,
+    train: TrainLoader,
+    valid: ValidLoader,
+) -> Option<Fitted<MlpClassifier<InferenceBackend>>>
+where
+    S: LrScheduler + 'static,
+{
+    match &run.config.optimizer {
+        OptimizerConfig::Adam(adam) => fit(run, model, adam.init(), schedule, train, valid),
+        OptimizerConfig::Sgd(sgd) => fit(run, model, sgd.init(), schedule, train, valid),
+    }
+}
+
+/// Trains with `optimizer` and `schedule` through the zoo's runner; `None` when the
+/// user stopped.
+fn fit<O, S>(
     run: &Run<MnistConfig>,
     model: MlpClassifier<TrainBackend>,
     optimizer: O,
-    train: Arc<dyn DataLoader<TrainBackend, Batch<TrainBackend>>>,
-    valid: Arc<dyn DataLoader<InferenceBackend, Batch<InferenceBackend>>>,
+    schedule: S,
+    train: TrainLoader,
+    valid: ValidLoader,
 ) -> Option<Fitted<MlpClassifier<InferenceBackend>>>
 where
     O: Optimizer<MlpClassifier<TrainBackend>, TrainBackend> + 'static,
+    S: LrScheduler + 'static,
 {
     let config = &run.config;
-    let learner = Learner::new(model, optimizer, config.learning_rate);
+    let learner = Learner::new(model, optimizer, schedule);
     let training = SupervisedTraining::new(run.dir.path(), train, valid)
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .metric_train_numeric(LearningRateMetric::new());
@@ -111,9 +134,15 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let valid_loader = DataLoaderBuilder::<InferenceBackend, _, _>::new(batcher)
         .batch_size(config.batch_size)
         .build(MnistDataset::new(&train_images, valid_range.clone()));
-    let fitted = match &config.optimizer {
-        OptimizerConfig::Adam(adam) => fit(&run, model, adam.init(), train_loader, valid_loader),
-        OptimizerConfig::Sgd(sgd) => fit(&run, model, sgd.init(), train_loader, valid_loader),
+    let lr = config.learning_rate;
+    let fitted = match config.lr_schedule {
+        LrSchedule::Constant => fit_with(&run, model, lr, train_loader, valid_loader),
+        LrSchedule::Cosine => {
+            let steps =
+                config.epochs * runner::steps_per_epoch(n_train, config.batch_size, devices.len());
+            let cosine = LrSchedule::cosine(lr, steps)?;
+            fit_with(&run, model, cosine, train_loader, valid_loader)
+        }
     };
     let Some(fitted) = fitted else {
         return run.stop();
