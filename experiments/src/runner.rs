@@ -112,7 +112,7 @@ where
     let interrupter = training.interrupter();
     let renderer = ChosenRenderer::new(
         run.no_tui,
-        format!("burn zoo · {title} · {}", run.backend.name),
+        format!("burn zoo · {title} · {}", backend_title(&run.backend)),
         interrupter.clone(),
         sink.clone(),
     );
@@ -145,6 +145,14 @@ where
         epochs,
         seconds,
     })
+}
+
+/// The backend as the dashboard's title names it: `ndarray`, or `wgpu on 2 devices`.
+fn backend_title(backend: &crate::backend::BackendInfo) -> String {
+    match backend.devices.len() {
+        n if n > 1 => format!("{} on {n} devices", backend.name),
+        _ => backend.name.clone(),
+    }
 }
 
 /// burn's [`FileMetricLogger`] with a fix for resumed runs.
