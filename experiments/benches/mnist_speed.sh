@@ -2,7 +2,7 @@
 # Seconds per MNIST training epoch (784-512-10 MLP, Adam 1e-3, batch 128, 55,000
 # images): burn's `mnist` binary (release, the backend its features select) against
 # PyTorch on the CPU with 2 threads, alternating, side by side. Prints each round,
-# the medians and the ratio burn / PyTorch.
+# the medians, the ratio burn / PyTorch, and the floor (examples/gemm_rate.rs).
 #
 #   experiments/benches/mnist_speed.sh [ROUNDS] [EPOCHS] [-- extra cargo args, e.g. --features wgpu]
 #
@@ -30,3 +30,6 @@ for r in $(seq 1 "$rounds"); do
   burn+=("$b") torch+=("$t")
 done
 compare "seconds per training epoch" burn "${burn[*]}" pytorch "${torch[*]}"
+# The machine's floor beside the ratio: the epoch's matrix-product work at the rate the
+# default backend's GEMM (matrixmultiply) reaches here.
+cargo run --release -q -p experiments --example gemm_rate
