@@ -77,6 +77,33 @@ pub fn numbers(value: &serde_json::Value, pointer: &str) -> Vec<f64> {
         .collect()
 }
 
+/// The epochs listed in a summary's `metrics.history`, in order.
+pub fn history_epochs(summary: &serde_json::Value) -> Vec<u64> {
+    history_rows(summary)
+        .iter()
+        .map(|row| row["epoch"].as_u64().expect("an epoch number"))
+        .collect()
+}
+
+/// The per-epoch values of `key` (e.g. `train_learning_rate`) in a summary's
+/// `metrics.history`.
+pub fn history_values(summary: &serde_json::Value, key: &str) -> Vec<f64> {
+    history_rows(summary)
+        .iter()
+        .map(|row| {
+            row[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no {key} in {row}"))
+        })
+        .collect()
+}
+
+fn history_rows(summary: &serde_json::Value) -> &Vec<serde_json::Value> {
+    summary["metrics"]["history"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no metrics.history in {summary}"))
+}
+
 /// Asserts the run failed cleanly: non-zero exit, the `needle` in its message, no panic.
 pub fn assert_clean_failure(out: &Output, needle: &str) {
     let all = text(out);

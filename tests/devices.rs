@@ -7,7 +7,8 @@ mod common;
 use std::{path::Path, time::Duration};
 
 use common::{
-    assert_clean_failure, json, kill_after_checkpoint, mnist_fixture, resumed_from, run, text,
+    assert_clean_failure, history_epochs, json, kill_after_checkpoint, mnist_fixture, resumed_from,
+    run, text,
 };
 
 const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
@@ -135,12 +136,7 @@ fn a_killed_two_device_run_resumes_on_two_devices() {
     assert_eq!(devices_of(&summary).len(), 2);
     let m = &summary["metrics"];
     assert!(m["test_accuracy"].as_f64().unwrap() > 0.9, "{m}");
-    let history: Vec<u64> = m["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["epoch"].as_u64().unwrap())
-        .collect();
+    let history = history_epochs(&summary);
     assert_eq!(history, (1..=EPOCHS as u64).collect::<Vec<_>>());
 }
 

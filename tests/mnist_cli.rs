@@ -8,7 +8,8 @@ mod common;
 use std::path::Path;
 
 use common::{
-    MNIST_FIXTURE_TEST, assert_clean_failure, json, mnist_data_dir, mnist_fixture, run, text,
+    MNIST_FIXTURE_TEST, assert_clean_failure, history_values, json, mnist_data_dir, mnist_fixture,
+    run, text,
 };
 
 const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
@@ -250,12 +251,7 @@ fn the_learning_rate_follows_the_schedule() {
         assert!(out.status.success(), "{}", text(&out));
         let summary = json(&dir.join("summary.json"));
         assert_eq!(summary["config"]["lr_schedule"], schedule);
-        summary["metrics"]["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|epoch| epoch["train_learning_rate"].as_f64().unwrap())
-            .collect()
+        history_values(&summary, "train_learning_rate")
     };
     // 500 training images in batches of 50: 30 steps from 1e-3 down to 0; the epoch
     // means fall.

@@ -7,7 +7,10 @@ mod common;
 
 use std::{path::Path, time::Duration};
 
-use common::{json, kill_after_checkpoint, mnist_data_dir, mnist_fixture, resumed_from, run, text};
+use common::{
+    history_epochs, json, kill_after_checkpoint, mnist_data_dir, mnist_fixture, resumed_from, run,
+    text,
+};
 
 const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
 
@@ -124,12 +127,7 @@ fn killed_fixture_run_resumes_from_its_checkpoint() {
         Some(resumed_from as u64),
         "{m}"
     );
-    let history: Vec<u64> = m["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["epoch"].as_u64().unwrap())
-        .collect();
+    let history = history_epochs(&summary);
     assert_eq!(history, (1..=FIXTURE_EPOCHS as u64).collect::<Vec<_>>());
 }
 
@@ -236,11 +234,6 @@ fn killed_real_data_run_resumes_into_the_same_accuracy_band() {
         (accuracy - full_accuracy).abs() < 0.02,
         "resumed {accuracy} vs uninterrupted {full_accuracy}"
     );
-    let history: Vec<u64> = summary["metrics"]["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["epoch"].as_u64().unwrap())
-        .collect();
+    let history = history_epochs(&summary);
     assert_eq!(history, vec![1, 2, 3, 4]);
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{json, kill_after, resumed_from, run, text};
+use common::{history_epochs, json, kill_after, resumed_from, run, text};
 
 const XOR: &str = env!("CARGO_BIN_EXE_xor");
 const EPOCHS: usize = 12;
@@ -62,12 +62,7 @@ fn killed_run_resumes_from_its_last_checkpoint() {
 
     let summary = json(&dir.join("summary.json"));
     assert_eq!(summary["metrics"]["resumed_from_epoch"], resumed_from);
-    let epochs: Vec<u64> = summary["metrics"]["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["epoch"].as_u64().unwrap())
-        .collect();
+    let epochs = history_epochs(&summary);
     assert_eq!(epochs, (1..=EPOCHS as u64).collect::<Vec<_>>());
     assert_eq!(summary["metrics"]["accuracy"], 1.0, "{summary}");
 }
