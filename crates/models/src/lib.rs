@@ -14,10 +14,12 @@
 
 pub mod binary;
 pub mod dense_regressor;
+pub mod fused;
 pub mod kmeans;
 pub mod layers;
 pub mod linear;
 pub mod mlp_classifier;
+pub mod optim;
 #[cfg(test)]
 mod softmax_gradients;
 pub mod svm;

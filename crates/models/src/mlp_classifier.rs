@@ -3,6 +3,7 @@
 //! Defaults: 784 inputs (a flattened 28×28 image), one hidden layer of 512 ReLU
 //! units, 10 outputs (logits; softmax lives in the cross-entropy loss), no dropout.
 
+use crate::fused::{DenseActivation, ZooBackend, dense};
 use crate::layers::{EmptyLayer, check_widths};
 use burn::{
     config::Config,
@@ -10,7 +11,6 @@ use burn::{
     nn::{Dropout, DropoutConfig, Linear, LinearConfig, loss::CrossEntropyLossConfig},
     tensor::{
         Int, Tensor,
-        activation::relu,
         backend::{AutodiffBackend, Backend},
     },
     train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep},
@@ -87,13 +87,14 @@ pub struct MlpClassifier<B: Backend> {
     dropout: Dropout,
 }
 
-impl<B: Backend> MlpClassifier<B> {
-    /// Class logits.
+impl<B: ZooBackend> MlpClassifier<B> {
+    /// Class logits. Each layer is one fused dense operation ([`dense`]: matrix
+    /// product, bias and ReLU).
     pub fn forward(&self, input: Tensor<B, 2>) -> Tensor<B, 2> {
         let x = self.hidden.iter().fold(input, |x, layer| {
-            self.dropout.forward(relu(layer.forward(x)))
+            self.dropout.forward(dense(x, layer, DenseActivation::Relu))
         });
-        self.output.forward(x)
+        dense(x, &self.output, DenseActivation::Identity)
     }
 
     /// Forward pass plus the mean cross-entropy against `targets` (class indices).
@@ -115,7 +116,7 @@ pub fn cross_entropy<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int
         .forward(logits, targets)
 }
 
-impl<B: AutodiffBackend> TrainStep for MlpClassifier<B> {
+impl<B: AutodiffBackend + ZooBackend> TrainStep for MlpClassifier<B> {
     type Input = (Tensor<B, 2>, Tensor<B, 1, Int>);
     type Output = ClassificationOutput<B>;
 
@@ -125,7 +126,7 @@ impl<B: AutodiffBackend> TrainStep for MlpClassifier<B> {
     }
 }
 
-impl<B: Backend> InferenceStep for MlpClassifier<B> {
+impl<B: ZooBackend> InferenceStep for MlpClassifier<B> {
     type Input = (Tensor<B, 2>, Tensor<B, 1, Int>);
     type Output = ClassificationOutput<B>;
 

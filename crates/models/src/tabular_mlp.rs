@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     binary::BinaryClassificationOutput,
+    fused::{DenseActivation, ZooBackend, dense},
     layers::{EmptyLayer, check_widths, dense_layer},
 };
 
@@ -208,19 +209,6 @@ pub struct TabularMlp<B: Backend> {
 }
 
 impl<B: Backend> TabularMlp<B> {
-    /// Raw output scores (before the sigmoid).
-    pub fn forward(&self, input: Tensor<B, 2>) -> Tensor<B, 2> {
-        let x = self.hidden.iter().fold(input, |x, layer| {
-            let z = layer.forward(x);
-            match self.activation {
-                Activation::Sigmoid => sigmoid(z),
-                Activation::Tanh => tanh(z),
-                Activation::Relu => relu(z),
-            }
-        });
-        self.output.forward(x)
-    }
-
     /// The weights of hidden layer `layer` (0 = the first), `[inputs, units]`: column
     /// `j` holds unit `j`'s incoming weights. `None` past the last hidden layer.
     pub fn hidden_weights(&self, layer: usize) -> Option<Tensor<B, 2>> {
@@ -236,6 +224,22 @@ impl<B: Backend> TabularMlp<B> {
                 .as_ref()
                 .map_or_else(|| Tensor::zeros([units], &l.weight.device()), |b| b.val()),
         )
+    }
+}
+
+impl<B: ZooBackend> TabularMlp<B> {
+    /// Raw output scores (before the sigmoid). Each layer is one fused dense operation
+    /// ([`dense`]); ReLU is fused into it, sigmoid and tanh follow it.
+    pub fn forward(&self, input: Tensor<B, 2>) -> Tensor<B, 2> {
+        let x = self
+            .hidden
+            .iter()
+            .fold(input, |x, layer| match self.activation {
+                Activation::Sigmoid => sigmoid(dense(x, layer, DenseActivation::Identity)),
+                Activation::Tanh => tanh(dense(x, layer, DenseActivation::Identity)),
+                Activation::Relu => dense(x, layer, DenseActivation::Relu),
+            });
+        dense(x, &self.output, DenseActivation::Identity)
     }
 
     /// Output probabilities: the sigmoid of [`forward`](Self::forward).
@@ -284,7 +288,7 @@ pub fn bce_with_logits_loss<B: Backend>(
     (relu(logits.clone()) - logits * targets + softplus_tail).mean()
 }
 
-impl<B: AutodiffBackend> TrainStep for TabularMlp<B> {
+impl<B: AutodiffBackend + ZooBackend> TrainStep for TabularMlp<B> {
     type Input = (Tensor<B, 2>, Tensor<B, 2>);
     type Output = BinaryClassificationOutput<B>;
 
@@ -294,7 +298,7 @@ impl<B: AutodiffBackend> TrainStep for TabularMlp<B> {
     }
 }
 
-impl<B: Backend> InferenceStep for TabularMlp<B> {
+impl<B: ZooBackend> InferenceStep for TabularMlp<B> {
     type Input = (Tensor<B, 2>, Tensor<B, 2>);
     type Output = BinaryClassificationOutput<B>;
 

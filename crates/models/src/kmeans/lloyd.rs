@@ -1,7 +1,9 @@
 //! The tensor arithmetic of the fit: distances, k-means++ seeding, the assignment
 //! pass with its per-cluster sums, and the re-seeding of empty clusters.
 
-use burn::tensor::{IndexingUpdateOp, Int, Tensor, backend::Backend};
+use burn::tensor::{IndexingUpdateOp, Int, Tensor, TensorPrimitive, backend::Backend};
+
+use crate::fused::ZooBackend;
 
 use super::{data::Prepared, rng::SplitMix64};
 
@@ -115,7 +117,7 @@ pub(super) struct Step<B: Backend> {
 /// previous ones corrected for the points that changed cluster (gathered by index),
 /// so that a late iteration, where few points move, touches few rows; otherwise they
 /// are summed over all points.
-pub(super) fn assign<B: Backend>(
+pub(super) fn assign<B: ZooBackend>(
     data: &Prepared<B>,
     centroids: &Tensor<B, 2>,
     k: usize,
@@ -138,11 +140,7 @@ pub(super) fn assign<B: Backend>(
     let mut labels = Vec::with_capacity(data.chunks.len());
     let mut min_distances = Vec::with_capacity(data.chunks.len());
     for (i, (x, x_sq)) in data.chunks.iter().zip(&data.norms).enumerate() {
-        let m = x.dims()[0];
-        let scores = x.clone().matmul(c_t.clone()) + c_sq.clone();
-        let (min, label) = scores.min_dim_with_indices(1);
-        let label = label.reshape([m]);
-        let min = (min + x_sq.clone()).clamp_min(0.0);
+        let (min, label) = nearest_centroid(x, x_sq, &c_t, &c_sq);
         inertia = inertia + min.clone().sum();
         if let (Some(previous), Some(moved)) = (previous, moved.as_mut()) {
             let old = &previous.labels[i];
@@ -164,13 +162,14 @@ pub(super) fn assign<B: Backend>(
             }
         }
         if !incremental {
-            sums = sums.select_assign(0, label.clone(), x.clone(), IndexingUpdateOp::Add);
-            counts = counts.select_assign(
-                0,
-                label.clone(),
-                Tensor::ones([m], &device),
-                IndexingUpdateOp::Add,
+            let (s, c) = B::cluster_sums(
+                sums.into_primitive().tensor(),
+                counts.into_primitive().tensor(),
+                x.clone().into_primitive().tensor(),
+                label.clone().into_primitive(),
             );
+            sums = Tensor::from_primitive(TensorPrimitive::Float(s));
+            counts = Tensor::from_primitive(TensorPrimitive::Float(c));
         }
         labels.push(label);
         min_distances.push(min);
@@ -189,8 +188,28 @@ pub(super) fn assign<B: Backend>(
     }
 }
 
+/// Each row's squared distance to its nearest centroid `[m, 1]` and that centroid
+/// `[m]`, through [`ZooBackend::nearest_centroid`] (`c_t` = −2·Cᵀ, `c_sq` = |c|²).
+fn nearest_centroid<B: ZooBackend>(
+    x: &Tensor<B, 2>,
+    x_sq: &Tensor<B, 2>,
+    c_t: &Tensor<B, 2>,
+    c_sq: &Tensor<B, 2>,
+) -> (Tensor<B, 2>, Tensor<B, 1, Int>) {
+    let (min, label) = B::nearest_centroid(
+        x.clone().into_primitive().tensor(),
+        x_sq.clone().into_primitive().tensor(),
+        c_t.clone().into_primitive().tensor(),
+        c_sq.clone().into_primitive().tensor(),
+    );
+    (
+        Tensor::from_primitive(TensorPrimitive::Float(min)),
+        Tensor::from_primitive(label),
+    )
+}
+
 /// Inertia of `centroids` with every point assigned to its nearest one.
-pub(super) fn final_inertia<B: Backend>(data: &Prepared<B>, centroids: &Tensor<B, 2>) -> f64 {
+pub(super) fn final_inertia<B: ZooBackend>(data: &Prepared<B>, centroids: &Tensor<B, 2>) -> f64 {
     let k = centroids.dims()[0];
     let c_sq = centroids.clone().square().sum_dim(1).reshape([1, k]);
     let c_t = centroids.clone().transpose().mul_scalar(-2.0);
@@ -198,10 +217,7 @@ pub(super) fn final_inertia<B: Backend>(data: &Prepared<B>, centroids: &Tensor<B
         .chunks
         .iter()
         .zip(&data.norms)
-        .map(|(x, x_sq)| {
-            let scores = x.clone().matmul(c_t.clone()) + c_sq.clone();
-            (scores.min_dim(1) + x_sq.clone()).clamp_min(0.0).sum()
-        })
+        .map(|(x, x_sq)| nearest_centroid(x, x_sq, &c_t, &c_sq).0.sum())
         .reduce(|a, b| a + b)
         .expect("data is not empty");
     f64::from(read_f32(total)[0])

@@ -2,10 +2,9 @@
 
 use std::time::Instant;
 
-use burn::{
-    config::Config,
-    tensor::{Tensor, backend::Backend},
-};
+use crate::fused::ZooBackend;
+
+use burn::{config::Config, tensor::Tensor};
 
 use super::{
     KMeans, KMeansData, KMeansError, KMeansState,
@@ -59,14 +58,14 @@ impl KMeansParams {
     }
 
     /// Fits k-means to the rows of `data` (`[n_points, n_features]`).
-    pub fn fit<B: Backend>(&self, data: Tensor<B, 2>) -> Result<KMeans<B>, KMeansError> {
+    pub fn fit<B: ZooBackend>(&self, data: Tensor<B, 2>) -> Result<KMeans<B>, KMeansError> {
         self.validate()?;
         let data = KMeansData::from_tensor(data, self.chunk_rows)?;
         self.fit_data(&data, |_| {})
     }
 
     /// Fits k-means to chunked data, calling `progress` after every Lloyd iteration.
-    pub fn fit_data<B: Backend>(
+    pub fn fit_data<B: ZooBackend>(
         &self,
         data: &KMeansData<B>,
         mut progress: impl FnMut(&Iteration),
@@ -112,7 +111,7 @@ impl KMeansParams {
 
     /// One k-means++ initialisation followed by Lloyd iterations; returns the
     /// (centred) centroids and the run's statistics.
-    fn run_once<B: Backend>(
+    fn run_once<B: ZooBackend>(
         &self,
         data: &Prepared<B>,
         rng: &mut SplitMix64,
