@@ -228,15 +228,10 @@ pub fn socr_data_dir() -> String {
 }
 
 /// Runs `bin` with `args` headless and kills it (SIGKILL, no warning) `grace` after
-/// `file` appears; fails if the run ends first or `file` takes longer than `limit`.
-/// Sealed off from the machine as [`run`] is.
-pub fn kill_after(bin: &str, args: &[&str], file: &Path, grace: Duration, limit: Duration) {
-    kill_once(bin, args, &[file.to_path_buf()], grace, limit);
-}
-
-/// As [`kill_after`], `grace` after all three files of epoch `epoch`'s checkpoint in
-/// the run directory `dir` are there (burn writes them from three threads, in no fixed
-/// order).
+/// all three files of epoch `epoch`'s checkpoint in the run directory `dir` are there
+/// (burn writes them from three threads, in no fixed order); fails if the run ends
+/// first or the files take longer than `limit`. Sealed off from the machine as [`run`]
+/// is.
 pub fn kill_after_checkpoint(
     bin: &str,
     args: &[&str],

@@ -89,7 +89,7 @@ fn runs_are_kept_side_by_side_with_their_records() {
         let record = json(&dir.join("run.json"));
         assert_eq!(record["status"], "finished", "{record}");
         assert_eq!(record["experiment"], "xor");
-        assert_eq!(record["backend"], "ndarray");
+        assert_eq!(record["backend"], experiments::backend::BACKEND_NAME);
         assert_eq!(record["burn_version"], "0.21.0");
         assert_eq!(record["key_metric"]["name"], "accuracy");
         assert!(record["ended"].is_string() && record["started"].is_string());

@@ -1,9 +1,10 @@
-//! A model trained and saved on ndarray, loaded into wgpu, gives the same outputs.
-//! Built only with `--features wgpu` (then the experiments' backend is wgpu).
+//! A model trained and saved on the default CPU backend (Flex, through the zoo's fused
+//! dense layers and fused Adam), loaded into wgpu (the generic path), gives the same
+//! outputs. Built only with `--features wgpu` (then the experiments' backend is wgpu).
 
 #![cfg(feature = "wgpu")]
 
-use burn::backend::{Autodiff, NdArray};
+use burn::backend::{Autodiff, Flex};
 use datasets::gates::LogicGate;
 use experiments::{
     artifacts::{ArtifactDir, CONFIG_FILE},
@@ -12,13 +13,13 @@ use experiments::{
 };
 
 #[test]
-fn ndarray_model_loads_into_wgpu_with_the_same_outputs() {
+fn a_model_trained_on_the_fused_cpu_path_loads_into_wgpu_with_the_same_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = ArtifactDir::create(tmp.path().join("xor")).unwrap();
     let config = XorConfig::from_preset(Preset::Zoo, LogicGate::Xnor, 42);
 
     let cpu = Default::default();
-    let trained = xor::train_one::<Autodiff<NdArray>>(&config, 42, &cpu).unwrap();
+    let trained = xor::train_one::<Autodiff<Flex>>(&config, 42, &cpu).unwrap();
     let on_cpu = xor::evaluate(&trained, LogicGate::Xnor, &cpu);
     assert_eq!(on_cpu.accuracy, 1.0);
     dir.write_json(CONFIG_FILE, &config).unwrap();
@@ -31,7 +32,7 @@ fn ndarray_model_loads_into_wgpu_with_the_same_outputs() {
     for (a, b) in on_cpu.outputs.iter().zip(&on_gpu.outputs) {
         assert!(
             (a - b).abs() < 1e-4,
-            "ndarray {:?} vs wgpu {:?}",
+            "flex {:?} vs wgpu {:?}",
             on_cpu.outputs,
             on_gpu.outputs
         );

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{history_epochs, json, kill_after, resumed_from, run, text};
+use common::{history_epochs, json, kill_after_checkpoint, resumed_from, run, text};
 
 const XOR: &str = env!("CARGO_BIN_EXE_xor");
 const EPOCHS: usize = 12;
@@ -25,9 +25,16 @@ fn killed_run_resumes_from_its_last_checkpoint() {
         dir_s,
     ];
 
-    // Kill it once epoch 3's checkpoint exists, well before the end.
-    let ckpt = dir.join("checkpoint/scheduler-3.mpk");
-    kill_after(XOR, &args, &ckpt, Duration::ZERO, Duration::from_secs(120));
+    // Kill it once epoch 3's checkpoint is complete (all three records: burn writes
+    // them from three threads, in no fixed order), well before the end.
+    kill_after_checkpoint(
+        XOR,
+        &args,
+        &dir,
+        3,
+        Duration::ZERO,
+        Duration::from_secs(120),
+    );
     assert!(
         !dir.join("summary.json").exists(),
         "killed run must not have finished"

@@ -1,13 +1,14 @@
 //! The one place that picks the backend, by cargo feature.
 //!
-//! - default (`ndarray`): `Autodiff<NdArray>` on the CPU;
+//! - default (`flex`): `Autodiff<Flex>`, burn's own pure-Rust CPU backend, with the
+//!   zoo's fused kernels (`models::fused`);
 //! - `--features wgpu`: `Autodiff<Wgpu>` on the default wgpu device (a GPU, or Mesa's
 //!   lavapipe software Vulkan device on machines without one);
-//! - `--features flex`: `Autodiff<Flex>`, burn's own pure-Rust CPU backend;
+//! - `--features ndarray`: `Autodiff<NdArray>` on the CPU;
 //! - `--features blas`: ndarray with its matrix products through the system OpenBLAS.
 //!
-//! When several are on, wgpu wins over flex, and flex over ndarray: `--features wgpu`
-//! needs no `--no-default-features`.
+//! When several are on, wgpu wins over ndarray, and ndarray over flex: no feature needs
+//! `--no-default-features`.
 
 use anyhow::Result;
 use burn::{backend::Autodiff, tensor::backend::Backend};
@@ -17,14 +18,14 @@ use serde::Serialize;
 #[cfg(feature = "wgpu")]
 pub type InferenceBackend = burn::backend::Wgpu;
 /// The backend that runs inference and validation.
-#[cfg(all(feature = "flex", not(feature = "wgpu")))]
-pub type InferenceBackend = burn::backend::Flex;
-/// The backend that runs inference and validation.
-#[cfg(all(feature = "ndarray", not(any(feature = "wgpu", feature = "flex"))))]
+#[cfg(all(feature = "ndarray", not(feature = "wgpu")))]
 pub type InferenceBackend = burn::backend::NdArray;
+/// The backend that runs inference and validation.
+#[cfg(all(feature = "flex", not(any(feature = "wgpu", feature = "ndarray"))))]
+pub type InferenceBackend = burn::backend::Flex;
 
 #[cfg(not(any(feature = "ndarray", feature = "wgpu", feature = "flex")))]
-compile_error!("enable a backend feature: `ndarray` (the default), `flex` or `wgpu`");
+compile_error!("enable a backend feature: `flex` (the default), `ndarray`, `blas` or `wgpu`");
 
 /// The backend that trains: [`InferenceBackend`] with automatic differentiation.
 pub type TrainBackend = Autodiff<InferenceBackend>;
@@ -35,12 +36,12 @@ pub type Device = burn::tensor::Device<InferenceBackend>;
 /// Short name of the compiled-in backend, as recorded in artifacts.
 pub const BACKEND_NAME: &str = if cfg!(feature = "wgpu") {
     "wgpu"
-} else if cfg!(feature = "flex") {
-    "flex"
 } else if cfg!(feature = "blas") {
     "ndarray+openblas"
-} else {
+} else if cfg!(feature = "ndarray") {
     "ndarray"
+} else {
+    "flex"
 };
 
 /// The device experiments run on: the backend's default device.

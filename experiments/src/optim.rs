@@ -3,11 +3,11 @@
 
 use anyhow::{Result, anyhow};
 use burn::optim::{
-    AdamConfig, SgdConfig,
     lr_scheduler::cosine::{CosineAnnealingLrScheduler, CosineAnnealingLrSchedulerConfig},
     momentum::MomentumConfig,
 };
 use clap::ValueEnum;
+use models::optim::{AdamConfig, SgdConfig};
 use serde::{Deserialize, Serialize};
 
 /// Adam's epsilon in the zoo: PyTorch's default (burn's is 1e-5, Keras' 1e-7).
@@ -24,7 +24,8 @@ pub enum OptimizerKind {
     Sgd,
 }
 
-/// An optimizer's full settings: burn's [`AdamConfig`] or [`SgdConfig`], tagged by
+/// An optimizer's full settings: the zoo's [`AdamConfig`] (burn's fields and JSON, with
+/// the fused update of `models::fused`) or the zoo's [`SgdConfig`] (likewise), tagged by
 /// `kind` in JSON (`{"kind": "adam", "beta_1": 0.9, ...}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

@@ -100,7 +100,7 @@ pub fn check_record(path: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::NdArray;
+    use burn::backend::Flex;
 
     #[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
     struct Item {
@@ -116,13 +116,13 @@ mod tests {
             name: "w".into(),
             values: (0..1000).map(|i| i as f32).collect(),
         };
-        BurnRecorder::<NdArray>::save_item(&Recorder::new(), &item, stem.clone()).unwrap();
+        BurnRecorder::<Flex>::save_item(&Recorder::new(), &item, stem.clone()).unwrap();
         let path = stem.with_extension("mpk");
         assert!(path.is_file());
         assert!(!stem.with_extension("mpk.tmp").exists());
         check_record(&path).unwrap();
         let back: Item =
-            BurnRecorder::<NdArray>::load_item(&Recorder::new(), &mut stem.clone()).unwrap();
+            BurnRecorder::<Flex>::load_item(&Recorder::new(), &mut stem.clone()).unwrap();
         assert_eq!(back, item);
 
         let bytes = std::fs::read(&path).unwrap();

@@ -11,8 +11,8 @@
 mod train;
 
 use anyhow::{Result, bail};
-use burn::optim::AdamConfig;
 use clap::Parser;
+use models::optim::AdamConfig;
 use models::{LinearModelConfig, MlpClassifierConfig};
 use serde::{Deserialize, Serialize};
 

@@ -6,14 +6,14 @@ use std::time::Instant;
 use anyhow::Result;
 use burn::{
     module::AutodiffModule,
-    optim::{AdamConfig, GradientsParams, Optimizer},
+    optim::{GradientsParams, Optimizer},
     tensor::{Int, Tensor, backend::Backend},
 };
 use datasets::{
     lcd::{CLASSES, LcdConfig as DigitsConfig, LcdSet},
     rng::derive_seed,
 };
-use models::{LinearModel, LinearModelConfig, MlpClassifier};
+use models::{LinearModel, LinearModelConfig, MlpClassifier, optim::AdamConfig};
 use serde::Serialize;
 
 use super::{LcdConfig, TEST_STREAM};

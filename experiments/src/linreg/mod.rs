@@ -12,9 +12,9 @@ mod predict;
 mod train;
 
 use anyhow::{Result, bail};
-use burn::optim::SgdConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::LinearModelConfig;
+use models::optim::SgdConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{DeviceArgs, RunArgs, non_negative_f64, positive_f64, positive_usize};

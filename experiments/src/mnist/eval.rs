@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use burn::{
     data::dataloader::batcher::Batcher,
-    tensor::{ElementConversion, Int, Tensor, activation::softmax, backend::Backend},
+    tensor::{ElementConversion, Int, Tensor, activation::softmax},
 };
 use datasets::mnist::{CLASSES, MnistBatcher, MnistImages};
-use models::{MlpClassifier, mlp_classifier::cross_entropy};
+use models::{MlpClassifier, fused::ZooBackend, mlp_classifier::cross_entropy};
 use serde::Serialize;
 
 /// Images per inference batch.
@@ -35,7 +35,7 @@ pub struct TestReport {
 }
 
 /// Evaluates `model` on the first `n` images of `images`, in batches.
-pub fn evaluate<B: Backend>(
+pub fn evaluate<B: ZooBackend>(
     model: &MlpClassifier<B>,
     images: &Arc<MnistImages>,
     n: usize,
@@ -122,7 +122,7 @@ pub fn report_text(report: &TestReport, names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::backend::NdArray;
+    use burn::backend::Flex;
     use models::MlpClassifierConfig;
 
     #[test]
@@ -132,7 +132,7 @@ mod tests {
         let device = Default::default();
         let model = MlpClassifierConfig::new()
             .with_hidden(vec![4])
-            .init::<NdArray>(&device)
+            .init::<Flex>(&device)
             .unwrap();
         let report = evaluate(&model, &images, 25, &device);
         let total: u64 = report.confusion.iter().flatten().sum();

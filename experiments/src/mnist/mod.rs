@@ -122,7 +122,7 @@ pub struct MnistConfig {
     pub dataset: String,
     /// The network.
     pub model: MlpClassifierConfig,
-    /// The optimizer's settings (burn's `AdamConfig` or `SgdConfig`).
+    /// The optimizer's settings (the zoo's `AdamConfig` or `SgdConfig`: burn's fields, fused updates).
     pub optimizer: OptimizerConfig,
     /// Learning rate (at the start, with a schedule).
     pub learning_rate: f64,

@@ -14,9 +14,10 @@ mod study;
 mod train;
 
 use anyhow::Result;
-use burn::optim::{SgdConfig, decay::WeightDecayConfig};
+use burn::optim::decay::WeightDecayConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use datasets::bits::Split;
+use models::optim::SgdConfig;
 use models::{Activation, DenseRegressorConfig};
 use serde::{Deserialize, Serialize};
 

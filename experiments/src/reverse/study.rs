@@ -8,12 +8,12 @@
 use anyhow::Result;
 use burn::{
     module::AutodiffModule,
-    optim::{GradientsParams, Optimizer, SgdConfig, decay::WeightDecayConfig},
+    optim::{GradientsParams, Optimizer, decay::WeightDecayConfig},
     tensor::backend::AutodiffBackend,
 };
 use clap::Args;
 use datasets::rng::{SplitMix64, derive_seed};
-use models::DenseRegressor;
+use models::{DenseRegressor, fused::ZooBackend, optim::SgdConfig};
 use serde::Serialize;
 
 use super::{
@@ -54,7 +54,10 @@ pub fn train_one<B: AutodiffBackend>(
     config: &ReverseConfig,
     seed: u64,
     device: &B::Device,
-) -> Result<(DenseRegressor<B::InnerBackend>, Vec<f32>)> {
+) -> Result<(DenseRegressor<B::InnerBackend>, Vec<f32>)>
+where
+    B::InnerBackend: ZooBackend,
+{
     let split = config.split()?;
     B::seed(device, seed);
     let mut model: DenseRegressor<B> = config.model.init(device)?;

@@ -32,7 +32,7 @@ pub struct TableEval {
 }
 
 /// Runs `model` on `gate`'s truth table.
-pub fn evaluate<B: Backend>(
+pub fn evaluate<B: ZooBackend>(
     model: &TabularMlp<B>,
     gate: LogicGate,
     device: &B::Device,
@@ -67,7 +67,7 @@ pub(super) fn truth_table(gate: LogicGate, outputs: &[f32]) -> String {
 }
 
 /// Evaluates the `GRID × GRID` grid over `[0,1]²`; row-major with x2 as the row.
-fn grid_outputs<B: Backend>(model: &TabularMlp<B>, device: &B::Device) -> Vec<f32> {
+fn grid_outputs<B: ZooBackend>(model: &TabularMlp<B>, device: &B::Device) -> Vec<f32> {
     let step = 1.0 / (GRID - 1) as f32;
     let flat: Vec<f32> = (0..GRID * GRID)
         .flat_map(|i| [(i % GRID) as f32 * step, (i / GRID) as f32 * step])
@@ -82,7 +82,7 @@ fn grid_outputs<B: Backend>(model: &TabularMlp<B>, device: &B::Device) -> Vec<f3
 }
 
 /// Writes surface.csv and surface.png; returns their paths.
-pub(super) fn write_surface<B: Backend>(
+pub(super) fn write_surface<B: ZooBackend>(
     dir: &ArtifactDir,
     model: &TabularMlp<B>,
     gate: LogicGate,

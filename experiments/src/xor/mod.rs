@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use burn::{
     data::dataloader::DataLoaderBuilder,
     module::AutodiffModule,
-    optim::{AdamConfig, GradientsParams, Optimizer},
+    optim::{GradientsParams, Optimizer},
     tensor::{
         ElementConversion, Tensor, TensorData,
         backend::{AutodiffBackend, Backend},
@@ -23,6 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use datasets::gates::{GateBatcher, GateDataset, LogicGate, TABLE_INPUTS, TABLE_ROWS};
 use models::{
     Activation, BinaryAccuracyMetric, Initialization, TabularLoss, TabularMlp, TabularMlpConfig,
+    fused::ZooBackend, optim::AdamConfig,
 };
 use serde::{Deserialize, Serialize};
 

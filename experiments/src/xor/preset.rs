@@ -1,9 +1,10 @@
 //! Named starting configurations: the zoo's default, the TensorFlow tutorial's net,
 //! and the course notes' scikit-learn and Keras nets.
 
-use burn::optim::{AdamConfig, decay::WeightDecayConfig};
+use burn::optim::decay::WeightDecayConfig;
 use clap::ValueEnum;
 use datasets::gates::{LogicGate, TABLE_ROWS};
+use models::optim::AdamConfig;
 use models::{Activation, Initialization, NormalInit, TabularLoss, TabularMlpConfig};
 use serde::{Deserialize, Serialize};
 

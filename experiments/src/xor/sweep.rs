@@ -6,11 +6,14 @@ use crate::cli::seed_range;
 /// Trains one net with a plain loop (no learner), exactly as the learner would: the
 /// same initialisation, full batches and Adam steps. Generic so that tests can train
 /// on one backend and restore on another.
-pub fn train_one<B: AutodiffBackend>(
+pub fn train_one<B: AutodiffBackend + ZooBackend>(
     config: &XorConfig,
     seed: u64,
     device: &B::Device,
-) -> Result<TabularMlp<B::InnerBackend>> {
+) -> Result<TabularMlp<B::InnerBackend>>
+where
+    B::InnerBackend: ZooBackend,
+{
     let gate = config.gate()?;
     B::seed(device, seed);
     let mut model: TabularMlp<B> = config.model.init(device)?;
