@@ -31,5 +31,5 @@ for r in $(seq 1 "$rounds"); do
 done
 compare "seconds per training epoch" burn "${burn[*]}" pytorch "${torch[*]}"
 # The machine's floor beside the ratio: the epoch's matrix-product work at the rate the
-# default backend's GEMM (matrixmultiply) reaches here.
-cargo run --release -q -p experiments --example gemm_rate
+# same backend's matrix product reaches here.
+cargo run --release -q -p experiments --example gemm_rate "$@"

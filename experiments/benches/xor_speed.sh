@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Speed of the XOR seed network (2-2-1 sigmoid, MSE, Adam 0.03, 5,000 full-batch
-# steps) in burn (default ndarray backend, release build) against PyTorch on the CPU
+# steps) in burn (the default backend, release build) against PyTorch on the CPU
 # with 2 threads, measured side by side and alternating. Prints the median seconds
 # per 5,000-step net for each and the ratio burn / PyTorch.
 #

@@ -1,17 +1,22 @@
-//! This machine's single-precision matrix-product rate, measured with the GEMM the
-//! default backend uses (matrixmultiply, through `ndarray`, multi-threaded as
-//! burn-ndarray builds it), on the products of one MNIST training step (784-512-10,
-//! batch 128), and the floor it puts under an MNIST epoch: the epoch's floating-point
-//! work divided by that rate. `experiments/benches/mnist_speed.sh` prints it beside
-//! the burn / PyTorch ratio.
+//! This machine's single-precision matrix-product rate, measured with the matrix
+//! products training uses (the compiled-in backend's fused dense layer,
+//! `models::fused`: on the default Flex, the `gemm` crate for the forward products and
+//! the input gradient, matrixmultiply for the weight gradients, both on every core) on
+//! the products of one MNIST training step (784-512-10, batch 128), and the floor it
+//! puts under an MNIST epoch: the epoch's floating-point work divided by that rate.
+//! `experiments/benches/mnist_speed.sh` prints it beside the burn / PyTorch ratio.
 //!
 //! ```sh
-//! cargo run --release -p experiments --example gemm_rate
+//! cargo run --release -p experiments --example gemm_rate [--features ndarray|blas]
 //! ```
 
 use std::time::Instant;
 
-use ndarray::{Array2, linalg::general_mat_mul};
+use burn::tensor::{Tensor, backend::Backend, ops::FloatTensor};
+use experiments::backend::{self, BACKEND_NAME, InferenceBackend};
+use models::fused::{DenseActivation, ZooBackend};
+
+type B = InferenceBackend;
 
 /// Training images in an epoch (60,000 less the 5,000 of the validation split).
 const EPOCH_IMAGES: usize = 55_000;
@@ -35,20 +40,46 @@ fn flops((m, k, n): (usize, usize, usize)) -> f64 {
     2.0 * (m * k * n) as f64
 }
 
+fn operand(rows: usize, cols: usize, device: &backend::Device) -> FloatTensor<B> {
+    let values: Vec<f32> = (0..rows * cols).map(|i| (i % 11) as f32 * 0.1).collect();
+    Tensor::<B, 1>::from_floats(values.as_slice(), device)
+        .reshape([rows, cols])
+        .into_primitive()
+        .tensor()
+}
+
 fn main() {
-    let mut operands: Vec<(Array2<f32>, Array2<f32>, Array2<f32>)> = STEP
-        .iter()
-        .map(|&(m, k, n)| {
-            let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1);
-            let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.1);
-            (a, b, Array2::zeros((m, n)))
-        })
-        .collect();
+    let device = backend::device();
+    let x = operand(BATCH, INPUTS, &device);
+    let w1 = operand(INPUTS, HIDDEN, &device);
+    let w2 = operand(HIDDEN, CLASSES, &device);
     let step_flops: f64 = STEP.iter().copied().map(flops).sum();
-    let mut run_step = || {
-        for (a, b, c) in operands.iter_mut() {
-            general_mat_mul(1.0, a, b, 0.0, c);
-        }
+    // The products of one step, as training computes them.
+    let run_step = || {
+        let identity = DenseActivation::Identity;
+        let h = B::dense_forward(x.clone(), w1.clone(), None, identity);
+        let y = B::dense_forward(h.clone(), w2.clone(), None, identity);
+        // Output layer: its weight gradient hᵀ·dy and the hidden gradient dy·W2ᵀ.
+        let back = B::dense_backward(
+            y.clone(),
+            y,
+            Some(h.clone()),
+            Some(w2.clone()),
+            false,
+            identity,
+        );
+        // Hidden layer: its weight gradient xᵀ·dh only (the input needs none).
+        let dh = back.input.unwrap_or(h.clone());
+        drop(B::dense_backward(
+            dh,
+            h,
+            Some(x.clone()),
+            None,
+            false,
+            identity,
+        ));
+        // Asynchronous backends (wgpu) finish their queued work here.
+        let _ = B::sync(&device);
     };
     for _ in 0..20 {
         run_step(); // warm-up: thread pool, caches
@@ -68,8 +99,8 @@ fn main() {
     let steps = EPOCH_IMAGES.div_ceil(BATCH);
     let epoch_flops = step_flops * steps as f64;
     println!(
-        "GEMM rate (matrixmultiply via ndarray, the products of one 784-512-10 step at batch \
-         {BATCH}): {:.1} GFLOP/s",
+        "GEMM rate ({BACKEND_NAME}'s fused dense layer: the products of one 784-512-10 step \
+         at batch {BATCH}): {:.1} GFLOP/s",
         rate / 1e9
     );
     println!(
