@@ -50,6 +50,24 @@ pub fn run(bin: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
 }
 
+/// Runs `bin` with `args` in the current directory with the artifacts root at `root`
+/// (`$ZOO_ARTIFACTS`), stdin closed, output captured.
+pub fn run_in(root: &Path, bin: &str, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env("ZOO_ARTIFACTS", root)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
+}
+
+/// The output of a command that must have succeeded (else the test fails, showing it).
+pub fn ok(out: Output) -> String {
+    let all = text(&out);
+    assert!(out.status.success(), "run failed:\n{all}");
+    all
+}
+
 /// stdout and stderr of `out` as one string.
 pub fn text(out: &Output) -> String {
     format!(

@@ -2,11 +2,9 @@
 //! backend the tests are built with: two worker threads on the CPU by default, two
 //! wgpu device instances (lavapipe on a machine without a GPU) with `--features wgpu`.
 
-mod common;
-
 use std::{path::Path, time::Duration};
 
-use common::{
+use crate::common::{
     assert_clean_failure, history_epochs, json, kill_after_checkpoint, mnist_fixture, resumed_from,
     run, text,
 };

@@ -4,11 +4,9 @@
 //! `../shared/data/socr` beside the checkout) against scikit-learn, and on an MNIST
 //! subset.
 
-mod common;
-
 use std::path::Path;
 
-use common::{
+use crate::common::{
     assert_clean_failure, json, mnist_data_dir, mnist_fixture, numbers, run, socr_data_dir,
     socr_fixture, text,
 };

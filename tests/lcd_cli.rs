@@ -1,9 +1,7 @@
 //! End-to-end test of the `lcd` binary: the whole default grid, checked against the
 //! issue's must-hold figures, and its input checks.
 
-mod common;
-
-use common::{assert_clean_failure, json, run, text};
+use crate::common::{assert_clean_failure, json, run, text};
 
 const LCD: &str = env!("CARGO_BIN_EXE_lcd");
 

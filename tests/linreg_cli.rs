@@ -4,11 +4,9 @@
 //! `scripts/full-data-tests.sh`), on the real 25,000 rows; the synthetic problem's
 //! known weights, `linreg predict`, and broken inputs.
 
-mod common;
-
 use std::path::Path;
 
-use common::{assert_clean_failure, json, run, socr_data_dir, socr_fixture, text};
+use crate::common::{assert_clean_failure, json, run, socr_data_dir, socr_fixture, text};
 
 const LINREG: &str = env!("CARGO_BIN_EXE_linreg");
 
@@ -231,6 +229,17 @@ fn broken_csv_files_fail_with_one_clear_message_each() {
         &[
             "--data-dir",
             tmp.path().join("nowhere").to_str().unwrap(),
+            "--artifact-dir",
+            tmp.path().join("out").to_str().unwrap(),
+        ],
+    );
+    assert_clean_failure(&out, "nowhere' does not exist");
+    // An existing directory without the table says what is missing.
+    let out = run(
+        LINREG,
+        &[
+            "--data-dir",
+            tmp.path().to_str().unwrap(),
             "--artifact-dir",
             tmp.path().join("out").to_str().unwrap(),
         ],

@@ -3,11 +3,9 @@
 //! with `scripts/full-data-tests.sh`), on a subset of the real data (from `$MNIST_DIR`,
 //! else `../shared/data/mnist` beside the checkout).
 
-mod common;
-
 use std::path::Path;
 
-use common::{
+use crate::common::{
     MNIST_FIXTURE_TEST, assert_clean_failure, history_values, json, mnist_data_dir, mnist_fixture,
     run, text,
 };
@@ -83,21 +81,32 @@ fn fixture_run_learns_writes_its_artifacts_and_predicts() {
         datasets::mnist::Split::Test,
     )
     .unwrap();
-    let out = run(
-        MNIST,
-        &[
-            "predict",
-            "--artifact-dir",
-            dir_s,
-            "--data-dir",
-            data.path().to_str().unwrap(),
-            "--index",
-            "0",
-            "1",
-        ],
-    );
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
+    // Without --data-dir, predict reads the test files where the run trained (run.json);
+    // with one, it needs only the two test files there.
+    let test_only = tempfile::tempdir().unwrap();
+    for name in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+        std::fs::copy(data.path().join(name), test_only.path().join(name)).unwrap();
+    }
+    let test_only_s = test_only.path().to_str().unwrap();
+    for data_flags in [&[][..], &["--data-dir", test_only_s][..]] {
+        let mut args = vec!["predict", "--artifact-dir", dir_s, "--index", "0", "1"];
+        args.extend_from_slice(data_flags);
+        let out = run(MNIST, &args);
+        let all = text(&out);
+        assert!(out.status.success(), "{all}");
+        assert!(
+            all.contains("model of run run in"),
+            "predict names its run:\n{all}"
+        );
+        assert_predicted(&all, &test);
+    }
+
+    predict_pngs(tmp.path(), dir_s);
+}
+
+/// Asserts that `predict`'s output has a line for test images 0 and 1, each naming a
+/// digit, its probability and the image's true label.
+fn assert_predicted(all: &str, test: &datasets::mnist::MnistImages) {
     for i in 0..2 {
         let line = all
             .lines()
@@ -110,8 +119,6 @@ fn fixture_run_learns_writes_its_artifacts_and_predicts() {
             test.label(i)
         );
     }
-
-    predict_pngs(tmp.path(), dir_s);
 }
 
 /// Runs on the CPU backend are bit-reproducible: the same seed and data give the same
@@ -152,7 +159,7 @@ fn a_missing_data_dir_is_named() {
             tmp.path().join("run").to_str().unwrap(),
         ],
     );
-    assert_clean_failure(&out, "--data-dir '/nonexistent/mnist' lacks mnist file(s)");
+    assert_clean_failure(&out, "--data-dir '/nonexistent/mnist' does not exist");
 }
 
 #[test]
@@ -426,4 +433,66 @@ fn predict_pngs(tmp: &Path, dir_s: &str) {
         ],
     );
     assert_clean_failure(&out, "big.png' is 32x20 pixels; expected a 28x28");
+}
+
+/// `--patience N`: training ends once the validation loss has not improved for N
+/// epochs, and the model kept is the one of the epoch with the lowest validation loss
+/// (byte for byte its checkpoint). With a large constant learning rate the fixture's
+/// validation loss rises once, after epoch 9; the runs are bit-reproducible.
+#[test]
+fn patience_stops_early_and_keeps_the_best_epoch() {
+    let data = mnist_fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let out = run(
+        MNIST,
+        &[
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "--valid-size",
+            "100",
+            "--batch-size",
+            "32",
+            "--epochs",
+            "20",
+            "--patience",
+            "1",
+            "--lr",
+            "0.05",
+            "--lr-schedule",
+            "constant",
+            "--no-tui",
+            "--artifact-dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    let summary = json(&dir.join("summary.json"));
+    let losses = crate::common::history_values(&summary, "valid_loss");
+    let trained = losses.len();
+    assert!(
+        trained < 20,
+        "no early stop in 20 epochs: {losses:?}\n{all}"
+    );
+    assert_eq!(summary["metrics"]["epochs"], trained as u64);
+    let best = 1
+        + (0..trained)
+            .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
+            .unwrap();
+    assert_eq!(
+        trained - best,
+        1,
+        "stopped 1 epoch after the best: {losses:?}\n{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "early stopping after epoch {trained}; kept the model of epoch {best}"
+        )),
+        "{all}"
+    );
+    let kept = std::fs::read(dir.join("model.mpk")).unwrap();
+    let checkpoint = std::fs::read(dir.join(format!("checkpoint/model-{best}.mpk"))).unwrap();
+    assert!(kept == checkpoint, "model.mpk is not epoch {best}'s model");
+    assert_eq!(json(&dir.join("config.json"))["patience"], 1);
 }

@@ -3,11 +3,9 @@
 //! synthetic fixture (`common::mnist_fixture`), and, ignored by default (run it with
 //! `scripts/full-data-tests.sh`), on 12,000 real images.
 
-mod common;
-
 use std::{path::Path, time::Duration};
 
-use common::{
+use crate::common::{
     history_epochs, json, kill_after_checkpoint, mnist_data_dir, mnist_fixture, resumed_from, run,
     text,
 };
@@ -79,15 +77,11 @@ fn killed_fixture_run_resumes_from_its_checkpoint() {
         "the killed run must not have finished"
     );
 
+    // The resume command exactly as a stopped run prints it: no --data-dir (the run
+    // recorded where its data is).
     let out = run(
         MNIST,
-        &[
-            "--resume",
-            "--artifact-dir",
-            dir.to_str().unwrap(),
-            "--data-dir",
-            data.path().to_str().unwrap(),
-        ],
+        &["--resume", "--artifact-dir", dir.to_str().unwrap()],
     );
     let all = text(&out);
     assert!(out.status.success(), "{all}");

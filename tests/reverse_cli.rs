@@ -1,9 +1,7 @@
 //! End-to-end tests of the `reverse` binary: the tutorial's failure and why, the fix,
 //! the plain loop of `reverse study` against the learner, and bad input.
 
-mod common;
-
-use common::{assert_clean_failure, json, numbers, run, text};
+use crate::common::{assert_clean_failure, json, numbers, run, text};
 use experiments::{
     backend::{Device, TrainBackend},
     reverse::{Preset, ReverseConfig, evaluate, train_one},

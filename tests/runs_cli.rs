@@ -3,35 +3,17 @@
 //! input writes nothing and never touches another run, `--resume` and `restore` find
 //! their run, and the same seed gives the same results bit for bit.
 
-mod common;
-
 use std::{
     collections::BTreeMap,
     fs,
     path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
+    process::{Command, Stdio},
 };
 
-use common::{assert_clean_failure, json, run_with_closed_stdout, text};
+use crate::common::{assert_clean_failure, json, ok, run_in, run_with_closed_stdout};
 
 const XOR: &str = env!("CARGO_BIN_EXE_xor");
 const LINREG: &str = env!("CARGO_BIN_EXE_linreg");
-
-/// Runs `bin` with `args` in `cwd`, the artifacts root at `root`.
-fn run_in(root: &Path, bin: &str, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .env("ZOO_ARTIFACTS", root)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
-}
-
-fn ok(out: Output) -> String {
-    let all = text(&out);
-    assert!(out.status.success(), "run failed:\n{all}");
-    all
-}
 
 /// The run directories directly under `<root>/<experiment>`, oldest first.
 fn runs(root: &Path, experiment: &str) -> Vec<PathBuf> {

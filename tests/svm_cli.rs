@@ -2,11 +2,11 @@
 //! synthetic MNIST-format fixture (`common::mnist_fixture`), bad input, and, ignored by
 //! default (run it with `scripts/full-data-tests.sh`), a subset of the real MNIST.
 
-mod common;
-
 use std::path::Path;
 
-use common::{assert_clean_failure, json, mnist_data_dir, mnist_fixture, numbers, run, text};
+use crate::common::{
+    assert_clean_failure, json, mnist_data_dir, mnist_fixture, numbers, run, text,
+};
 
 const SVM: &str = env!("CARGO_BIN_EXE_svm");
 

@@ -1,8 +1,6 @@
 //! End-to-end tests of the `xor` binary: a default-sized run, restore, and bad input.
 
-mod common;
-
-use common::{assert_clean_failure, json, numbers, run, text};
+use crate::common::{assert_clean_failure, json, numbers, run, text};
 
 const XOR: &str = env!("CARGO_BIN_EXE_xor");
 

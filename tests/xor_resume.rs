@@ -1,11 +1,9 @@
 //! Kill a training run mid-way, `--resume` it, and check that it continues from the
 //! last checkpoint with correctly numbered metric logs.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{history_epochs, json, kill_after_checkpoint, resumed_from, run, text};
+use crate::common::{history_epochs, json, kill_after_checkpoint, resumed_from, run, text};
 
 const XOR: &str = env!("CARGO_BIN_EXE_xor");
 const EPOCHS: usize = 12;

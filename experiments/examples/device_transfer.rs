@@ -1,6 +1,6 @@
 //! What moving the MNIST MLP (784-512-10, 407,050 parameters) between the first two
 //! devices of `--devices 2` costs on the compiled-in backend: the transfer term of the
-//! data-parallel throughput model (see README, "Several devices"). Run by
+//! data-parallel throughput model (docs/backends.md, "Several devices"). Run by
 //! `experiments/benches/devices_speed.sh`.
 //!
 //! ```sh

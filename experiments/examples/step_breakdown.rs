@@ -15,14 +15,14 @@ use burn::{
     tensor::{Int, Tensor, backend::Backend},
 };
 use experiments::backend::{self, BACKEND_NAME, TrainBackend};
-use models::{MlpClassifier, MlpClassifierConfig, optim::AdamConfig};
+use models::{MlpClassifier, MlpClassifierConfig, fused::optim::FusedAdamConfig};
 
 const STEPS: usize = 430;
 
 fn main() -> anyhow::Result<()> {
     let device = backend::device();
     let mut model: MlpClassifier<TrainBackend> = MlpClassifierConfig::new().init(&device)?;
-    let mut optim = AdamConfig::new()
+    let mut optim = FusedAdamConfig::new()
         .with_epsilon(experiments::optim::ADAM_EPSILON)
         .init::<TrainBackend, MlpClassifier<TrainBackend>>();
     let pixels: Vec<f32> = (0..128 * 784).map(|i| (i % 255) as f32 / 255.0).collect();

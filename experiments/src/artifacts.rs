@@ -131,6 +131,27 @@ impl ArtifactDir {
     }
 }
 
+impl ArtifactDir {
+    /// Loads the model checkpoint of `epoch` (`checkpoint/model-<epoch>.mpk`) into
+    /// `model`; the error names the file.
+    pub fn load_checkpoint_model<B: Backend, M: Module<B>>(
+        &self,
+        model: M,
+        epoch: usize,
+        device: &B::Device,
+    ) -> Result<M> {
+        let stem = self.join("checkpoint").join(format!("model-{epoch}"));
+        model
+            .load_file(&stem, &Recorder::new(), device)
+            .with_context(|| {
+                format!(
+                    "cannot load the epoch-{epoch} checkpoint '{}.mpk'",
+                    stem.display()
+                )
+            })
+    }
+}
+
 /// Paths as one comma-separated line, for "wrote ..." messages.
 pub fn list_paths(paths: &[PathBuf]) -> String {
     paths

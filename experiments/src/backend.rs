@@ -177,9 +177,16 @@ pub fn describe(device: &Device) -> BackendInfo {
 }
 
 /// Describes the compiled-in backend and the `devices` of a data-parallel run (the
-/// first is the main device).
+/// first is the main device). On wgpu each device also names its adapter and whether it
+/// is a GPU or a software renderer (Mesa's lavapipe is `llvmpipe`, a CPU device).
 pub fn describe_all(devices: &[Device]) -> BackendInfo {
-    let describe = |device: &Device| format!("{device:?} ({})", InferenceBackend::name(device));
+    let describe = |device: &Device| {
+        let name = format!("{device:?} ({})", InferenceBackend::name(device));
+        match adapter_summary() {
+            Some(adapter) => format!("{name} on {adapter}"),
+            None => name,
+        }
+    };
     let names: Vec<String> = devices.iter().map(describe).collect();
     BackendInfo {
         name: BACKEND_NAME.to_string(),
@@ -190,6 +197,67 @@ pub fn describe_all(devices: &[Device]) -> BackendInfo {
         threads: threads(),
         devices: names,
         handles: devices.to_vec(),
+    }
+}
+
+/// The default wgpu adapter as burn picks it (cubecl's high-performance preference on
+/// the platform's graphics API): its name and kind, e.g. `llvmpipe (LLVM 15.0.6, 256
+/// bits), a CPU: software Vulkan, no GPU`. Asked once per process.
+#[cfg(feature = "wgpu")]
+fn adapter_summary() -> Option<String> {
+    use burn::backend::wgpu::graphics::{AutoGraphicsApi, GraphicsApi};
+    static SUMMARY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SUMMARY
+        .get_or_init(|| {
+            let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+                backends: AutoGraphicsApi::backend().into(),
+                ..wgpu::InstanceDescriptor::new_without_display_handle()
+            });
+            let options = wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+            };
+            let adapter =
+                futures_lite::future::block_on(instance.request_adapter(&options)).ok()?;
+            let info = adapter.get_info();
+            let kind = match info.device_type {
+                wgpu::DeviceType::DiscreteGpu => "a discrete GPU",
+                wgpu::DeviceType::IntegratedGpu => "an integrated GPU",
+                wgpu::DeviceType::VirtualGpu => "a virtual GPU",
+                wgpu::DeviceType::Cpu => "a CPU: software rendering, no GPU",
+                wgpu::DeviceType::Other => "of unknown kind",
+            };
+            Some(format!("{} ({:?}), {kind}", info.name, info.backend))
+        })
+        .clone()
+}
+
+/// Only wgpu devices have an adapter to describe.
+#[cfg(not(feature = "wgpu"))]
+fn adapter_summary() -> Option<String> {
+    None
+}
+
+/// Keeps the Vulkan stack from printing `error: XDG_RUNTIME_DIR is invalid or not set
+/// in the environment` at every wgpu start on a machine without a desktop session:
+/// libwayland, which Mesa's Vulkan drivers load to offer Wayland surfaces, prints it
+/// when the variable is unset or not an absolute path. The zoo draws no surface, so
+/// where it is missing it is set to the temporary directory (no Wayland socket there:
+/// the connection fails quietly, as it would anyway). Nothing to do without wgpu.
+pub fn quiet_vulkan_loader() {
+    #[cfg(all(feature = "wgpu", unix))]
+    {
+        let usable = std::env::var_os("XDG_RUNTIME_DIR")
+            .is_some_and(|dir| std::path::Path::new(&dir).is_absolute());
+        if !usable {
+            // SAFETY: called first thing in `main` (`crate::main`), before the process
+            // starts any other thread, so nothing reads the environment concurrently.
+            #[allow(unsafe_code)]
+            unsafe {
+                std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+            }
+        }
     }
 }
 

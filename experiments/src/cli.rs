@@ -35,6 +35,17 @@ pub struct RunArgs {
     pub resume: bool,
 }
 
+impl From<&RunArgs> for crate::run::Options {
+    fn from(args: &RunArgs) -> Self {
+        Self {
+            artifact_dir: args.artifact_dir.clone(),
+            name: args.name.clone(),
+            resume: args.resume,
+            no_tui: args.no_tui,
+        }
+    }
+}
+
 /// The devices a learner experiment trains on.
 #[derive(Debug, Clone, Args)]
 pub struct DeviceArgs {
@@ -60,35 +71,6 @@ pub fn positive_usize(s: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("expected a positive whole number, got '{s}'")),
     }
-}
-
-/// Parses a comma-separated list of strictly positive integers, e.g. `8` or `16,8`.
-pub fn positive_usize_list(s: &str) -> Result<Vec<usize>, String> {
-    s.split(',')
-        .map(|part| positive_usize(part).map_err(|e| format!("layer width {e}")))
-        .collect()
-}
-
-/// A comma-separated list of positive integers as given on the command line (a
-/// newtype, because clap reads a plain `Vec` field as a repeated flag).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsizeList(pub Vec<usize>);
-
-/// Parses a [`UsizeList`] such as `100,500,5000` (clap value parser).
-pub fn usize_list(s: &str) -> Result<UsizeList, String> {
-    s.split(',')
-        .map(positive_usize)
-        .collect::<Result<_, _>>()
-        .map(UsizeList)
-}
-
-/// Hidden layer widths as given on the command line (`8` or `16,8`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerWidths(pub Vec<usize>);
-
-/// Parses [`LayerWidths`] (clap value parser).
-pub fn layer_widths(s: &str) -> Result<LayerWidths, String> {
-    positive_usize_list(s).map(LayerWidths)
 }
 
 /// Parses a strictly positive, finite number such as a learning rate.
@@ -149,8 +131,6 @@ mod tests {
         assert_eq!(positive_usize("3"), Ok(3));
         assert!(positive_usize("0").is_err());
         assert!(positive_usize("-1").is_err());
-        assert_eq!(positive_usize_list("16,8"), Ok(vec![16, 8]));
-        assert!(positive_usize_list("4,0").unwrap_err().contains("got 0"));
         assert_eq!(positive_f64("0.03"), Ok(0.03));
         assert!(positive_f64("-0.1").unwrap_err().contains("-0.1"));
         assert!(positive_f64("NaN").is_err());

@@ -6,7 +6,10 @@
 //! is burn-cubecl's `to_device`, which always asks cubecl for a server-to-server
 //! transfer (`ComputeClient::to_client_tensor`); cubecl 0.10's wgpu server does not
 //! implement one (`comm_init`, `send`: `not implemented` panics on the device threads,
-//! and the run goes on with whatever the receiving buffers held). So the zoo plugs
+//! and the run goes on with whatever the receiving buffers held). Upstream: cubecl's
+//! server-to-server transfer came with <https://github.com/tracel-ai/cubecl/pull/1304>
+//! (implemented for CUDA, through NCCL), and burn moved to that API in
+//! <https://github.com/tracel-ai/burn/pull/4866>; no issue is filed for wgpu. So the zoo plugs
 //! this strategy into the learner through burn's [`SupervisedLearningStrategy`] trait:
 //! the same steps as burn's (the training set split evenly over the devices, one
 //! batch per device per step, the gradients added on the first device, which runs the

@@ -11,16 +11,19 @@ pub mod data_parallel;
 pub mod kmeans;
 pub mod lcd;
 pub mod linreg;
+pub mod metric_logs;
 pub mod mnist;
 pub mod optim;
 pub mod plot;
 pub mod recorder;
+pub mod registry;
 pub mod resources;
 pub mod reverse;
 pub mod run;
 pub mod runner;
 pub mod stopping;
 pub mod svm;
+pub mod valid_loss;
 pub mod xor;
 pub mod zoo;
 
@@ -29,6 +32,7 @@ use std::process::ExitCode;
 /// Runs a binary's entry point `body` with the panic hook that marks an open run as
 /// failed, then turns its result into the exit code ([`exit_code`]).
 pub fn main(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    backend::quiet_vulkan_loader();
     run::install_panic_hook();
     exit_code(body())
 }

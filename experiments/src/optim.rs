@@ -7,7 +7,7 @@ use burn::optim::{
     momentum::MomentumConfig,
 };
 use clap::ValueEnum;
-use models::optim::{AdamConfig, SgdConfig};
+use models::fused::optim::{FusedAdamConfig, FusedSgdConfig};
 use serde::{Deserialize, Serialize};
 
 /// Adam's epsilon in the zoo: PyTorch's default (burn's is 1e-5, Keras' 1e-7).
@@ -24,28 +24,28 @@ pub enum OptimizerKind {
     Sgd,
 }
 
-/// An optimizer's full settings: the zoo's [`AdamConfig`] (burn's fields and JSON, with
-/// the fused update of `models::fused`) or the zoo's [`SgdConfig`] (likewise), tagged by
+/// An optimizer's full settings: the zoo's [`FusedAdamConfig`] (burn's fields and JSON, with
+/// the fused update of `models::fused`) or the zoo's [`FusedSgdConfig`] (likewise), tagged by
 /// `kind` in JSON (`{"kind": "adam", "beta_1": 0.9, ...}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum OptimizerConfig {
     /// Adam.
-    Adam(AdamConfig),
+    Adam(FusedAdamConfig),
     /// SGD.
-    Sgd(SgdConfig),
+    Sgd(FusedSgdConfig),
 }
 
 impl OptimizerConfig {
     /// Adam with the zoo's epsilon ([`ADAM_EPSILON`]) and burn's other defaults.
     pub fn adam() -> Self {
-        Self::Adam(AdamConfig::new().with_epsilon(ADAM_EPSILON))
+        Self::Adam(FusedAdamConfig::new().with_epsilon(ADAM_EPSILON))
     }
 
     /// SGD with `momentum` (none when 0).
     pub fn sgd(momentum: f64) -> Self {
         let momentum = (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum));
-        Self::Sgd(SgdConfig::new().with_momentum(momentum))
+        Self::Sgd(FusedSgdConfig::new().with_momentum(momentum))
     }
 
     /// The settings `kind` stands for (`momentum` applies to SGD).

@@ -24,6 +24,8 @@ pub const EXTENSION: &str = "mpk";
 /// burn's [`NamedMpkFileRecorder`] at full precision, with atomic, synced writes: the
 /// record goes to `<name>.mpk.tmp`, is flushed and synced to disk, then renamed over
 /// `<name>.mpk`. A crash leaves either the old file, the new one, or a stray `.tmp`.
+/// (burn 0.21's file recorders write in place; the same gap for burn's newer burnpack
+/// writer is <https://github.com/tracel-ai/burn/issues/5399>.)
 #[derive(Debug, Default, Clone)]
 pub struct Recorder {
     inner: NamedMpkFileRecorder<FullPrecisionSettings>,

@@ -8,8 +8,7 @@
 //! `summary.json` and `training_curves.png`.
 
 use std::{
-    collections::{BTreeMap, HashSet},
-    fs,
+    collections::{BTreeMap, HashMap, HashSet},
     path::{Path, PathBuf},
     time::Instant,
 };
@@ -20,9 +19,10 @@ use burn::{
     tensor::{Tensor, backend::Backend},
     train::{
         Learner, LearningComponentsTypes, SupervisedTraining,
+        checkpoint::{ComposedCheckpointingStrategy, KeepLastNCheckpoints},
         logger::{FileMetricLogger, MetricLogger},
         metric::{
-            MetricDefinition, NumericEntry,
+            MetricDefinition, MetricId, NumericEntry,
             store::{EpochSummary, MetricsUpdate, Split},
         },
     },
@@ -33,8 +33,9 @@ use crate::{
     artifacts::Recorder,
     backend::TrainBackend,
     dashboard::{ChosenRenderer, EpochRecord, EpochSink},
-    data_parallel, plot,
+    data_parallel, metric_logs, plot,
     run::{Run, log::QuietFileLogger},
+    valid_loss::{KeepBestValidLoss, PatienceStopping, ValidLoss},
 };
 
 /// What a finished launch of the learner produced.
@@ -76,7 +77,10 @@ pub fn steps_per_epoch(items: usize, batch: usize, devices: usize) -> usize {
 /// burn 0.21 initialises parameters lazily, on first use, drawing from the backend's
 /// one seeded random generator; this makes the draws happen here, right after
 /// `B::seed`, in field order, whichever thread later uses the model first. Call it
-/// right after building the model.
+/// right after building the model. (Upstream: lazy initialisation is by design in
+/// burn 0.21; its surprises are reported in
+/// <https://github.com/tracel-ai/burn/issues/5040>, clones of an uninitialised module
+/// drawing different weights.)
 pub fn materialize<B: Backend, M: Module<B>>(model: M) -> M {
     struct Touch;
     impl<B: Backend> ModuleVisitor<B> for Touch {
@@ -102,6 +106,7 @@ pub fn fit<LC, C>(
     training: SupervisedTraining<LC>,
     learner: Learner<LC>,
     num_epochs: usize,
+    patience: Option<usize>,
     title: &str,
 ) -> Option<Fitted<LC::InferenceModel>>
 where
@@ -110,6 +115,12 @@ where
 {
     let sink = EpochSink::default();
     let interrupter = training.interrupter();
+    // A resumed run's earlier epochs, for the best-epoch choice.
+    let valid_loss = ValidLoss::with_earlier(
+        history(run.dir.path())
+            .iter()
+            .filter_map(|row| row.get("valid_loss").map(|v| (row.epoch, v))),
+    );
     let renderer = ChosenRenderer::new(
         run.no_tui,
         format!("burn zoo · {title} · {}", backend_title(&run.backend)),
@@ -122,8 +133,24 @@ where
         .with_application_logger(Some(Box::new(QuietFileLogger::new(
             run.dir.join("experiment.log"),
         ))))
-        .with_metric_logger(EpochFixLogger::new(run.dir.path(), run.resume_from))
+        .with_metric_logger(EpochFixLogger::new(
+            run.dir.path(),
+            run.resume_from,
+            valid_loss.clone(),
+        ))
+        // burn's default (the last two epochs and the lowest validation loss), deciding
+        // on whole epochs (see `valid_loss`).
+        .with_checkpointing_strategy(
+            ComposedCheckpointingStrategy::builder()
+                .add(KeepLastNCheckpoints::new(2))
+                .add(KeepBestValidLoss::new(valid_loss.clone()))
+                .build(),
+        )
         .num_epochs(num_epochs);
+    let training = match patience {
+        Some(patience) => training.early_stopping(PatienceStopping::new(valid_loss, patience)),
+        None => training,
+    };
     let training = match run.resume_from {
         Some(epoch) => training.checkpoint(epoch),
         None => training,
@@ -155,26 +182,45 @@ fn backend_title(backend: &crate::backend::BackendInfo) -> String {
     }
 }
 
-/// burn's [`FileMetricLogger`] with a fix for resumed runs.
+/// burn's [`FileMetricLogger`] with two fixes.
 ///
-/// burn 0.21's event store numbers the first epoch after a resume as epoch 1 (its
-/// counter starts at 1 and only advances at the end of an epoch), so that epoch's
-/// logs overwrite `epoch-1/`. This logger writes the first epoch of each split after
-/// a resume to `epoch-<checkpoint + 1>/` instead; later epochs are numbered right.
+/// - Resumed runs: burn 0.21's event store numbers the first epoch after a resume as
+///   epoch 1 (its counter starts at 1 and only advances at the end of an epoch), so
+///   that epoch's logs overwrite `epoch-1/`. This logger writes the first epoch of
+///   each split after a resume to `epoch-<checkpoint + 1>/` instead; later epochs are
+///   numbered right. Upstream: <https://github.com/tracel-ai/burn/issues/1312> (open).
+/// - Reading back: burn's `read_numeric`, which early stopping and the best-epoch
+///   checkpoint use, flushes the asynchronous file writer looked up by the metric's
+///   name, while the writers are keyed by name *and split* (`Loss_valid`), so it reads
+///   a file still being written and decides on part of an epoch (a run stopped early
+///   at its best epoch, nondeterministically). This logger answers from the entries it
+///   logged itself in this process, and from the files only for epochs before a resume.
+///   Upstream: `FileMetricLogger::read_numeric` in burn-train 0.21
+///   (`self.loggers.get(name)` against `logger_key(name, split)`); no issue filed.
 pub struct EpochFixLogger {
     inner: FileMetricLogger,
     /// Splits whose first epoch since the start of this process has ended.
     finished_splits: HashSet<Split>,
     resumed_at: Option<usize>,
+    /// Metric names by id, from the definitions burn logs first.
+    names: HashMap<MetricId, String>,
+    /// Every numeric entry logged in this process, by metric name, epoch and split.
+    logged: HashMap<(String, usize, Split), Vec<NumericEntry>>,
+    /// The validation loss per epoch, for the strategies that choose by it.
+    valid_loss: ValidLoss,
 }
 
 impl EpochFixLogger {
-    /// Logs to `directory`; `resume_from` is the checkpoint epoch a resumed run starts from.
-    pub fn new(directory: &Path, resume_from: Option<usize>) -> Self {
+    /// Logs to `directory`; `resume_from` is the checkpoint epoch a resumed run starts
+    /// from; every validation loss entry also goes to `valid_loss`.
+    pub fn new(directory: &Path, resume_from: Option<usize>, valid_loss: ValidLoss) -> Self {
         Self {
             inner: FileMetricLogger::new(directory),
             finished_splits: HashSet::new(),
             resumed_at: resume_from,
+            names: HashMap::new(),
+            logged: HashMap::new(),
+            valid_loss,
         }
     }
 
@@ -189,6 +235,29 @@ impl EpochFixLogger {
 impl MetricLogger for EpochFixLogger {
     fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
         let epoch = self.epoch(epoch, split);
+        for numeric in &update.entries_numeric {
+            let entry = &numeric.entry;
+            let Some(name) = self.names.get(&entry.metric_id) else {
+                continue;
+            };
+            // The same entry as the file gets (burn writes the serialized form).
+            if let Ok(value) = NumericEntry::deserialize(&entry.serialized_entry.serialized) {
+                if *split == Split::Valid && name == "Loss" {
+                    let (mean, count) = match value {
+                        NumericEntry::Value(v) => (v, 1),
+                        NumericEntry::Aggregated {
+                            aggregated_value,
+                            count,
+                        } => (aggregated_value, count),
+                    };
+                    self.valid_loss.record(epoch, mean, count);
+                }
+                self.logged
+                    .entry((name.clone(), epoch, split.clone()))
+                    .or_default()
+                    .push(value);
+            }
+        }
         self.inner.log(update, epoch, split);
     }
 
@@ -198,14 +267,23 @@ impl MetricLogger for EpochFixLogger {
         epoch: usize,
         split: &Split,
     ) -> Result<Vec<NumericEntry>, String> {
-        self.inner.read_numeric(name, epoch, split)
+        match self.logged.get(&(name.to_string(), epoch, split.clone())) {
+            Some(entries) => Ok(entries.clone()),
+            None => self.inner.read_numeric(name, epoch, split),
+        }
     }
 
     fn log_metric_definition(&mut self, definition: MetricDefinition) {
+        self.names
+            .insert(definition.metric_id.clone(), definition.name.clone());
         self.inner.log_metric_definition(definition);
     }
 
     fn log_epoch_summary(&mut self, summary: EpochSummary) {
+        if summary.split == Split::Valid {
+            self.valid_loss
+                .end_epoch(self.epoch(summary.epoch_number, &summary.split));
+        }
         // After the first epoch of a split ends, the store's own numbering is right.
         self.finished_splits.insert(summary.split.clone());
         self.inner.log_epoch_summary(summary);
@@ -230,69 +308,34 @@ impl EpochRow {
     }
 }
 
-/// The key of burn metric `name` in the history: lower case, spaces as `_`
-/// (`Learning Rate` → `learning_rate`).
-pub fn metric_key(name: &str) -> String {
-    name.trim().to_lowercase().replace([' ', '-'], "_")
+/// The epoch of `history` with the lowest `key` (e.g. `valid_loss`), if any has it.
+pub fn best_epoch(history: &[EpochRow], key: &str) -> Option<usize> {
+    history
+        .iter()
+        .filter_map(|row| {
+            row.get(key)
+                .filter(|v| v.is_finite())
+                .map(|v| (row.epoch, v))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(epoch, _)| epoch)
 }
 
 /// Every metric's per-epoch means, read back from burn's logs under `dir`
-/// (`<split>/epoch-N/<Metric>.log`), in epoch order.
+/// ([`metric_logs`]: `<split>/epoch-N/<Metric>.log`), in epoch order; keys are
+/// `<split>_<metric key>` (`valid_loss`). Unreadable logs give an empty history.
 pub fn history(dir: &Path) -> Vec<EpochRow> {
     let mut rows: BTreeMap<usize, BTreeMap<String, f64>> = BTreeMap::new();
-    for split in ["train", "valid"] {
-        for (epoch, epoch_dir) in numbered_dirs(&dir.join(split)) {
-            let Ok(files) = fs::read_dir(&epoch_dir) else {
-                continue;
-            };
-            for file in files.flatten() {
-                let path = file.path();
-                let (Some(stem), Some("log")) = (
-                    path.file_stem().and_then(|s| s.to_str()),
-                    path.extension().and_then(|s| s.to_str()),
-                ) else {
-                    continue;
-                };
-                if let Some(mean) = log_mean(&path) {
-                    rows.entry(epoch)
-                        .or_default()
-                        .insert(format!("{split}_{}", metric_key(stem)), mean);
-                }
-            }
+    for log in metric_logs::read(dir).unwrap_or_default() {
+        if let Some(mean) = log.mean() {
+            rows.entry(log.epoch)
+                .or_default()
+                .insert(format!("{}_{}", log.split, log.key), mean);
         }
     }
     rows.into_iter()
         .map(|(epoch, values)| EpochRow { epoch, values })
         .collect()
-}
-
-/// `(N, path)` of every `epoch-N` directory in `dir`.
-fn numbered_dirs(dir: &Path) -> Vec<(usize, PathBuf)> {
-    fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let epoch = entry
-                .file_name()
-                .to_str()?
-                .strip_prefix("epoch-")?
-                .parse()
-                .ok()?;
-            Some((epoch, entry.path()))
-        })
-        .collect()
-}
-
-/// Mean of the values in one burn metric log (one `value` or `value,count` per line).
-fn log_mean(path: &Path) -> Option<f64> {
-    let text = fs::read_to_string(path).ok()?;
-    let values: Vec<f64> = text
-        .lines()
-        .filter_map(|line| NumericEntry::deserialize(line).ok())
-        .map(|entry| entry.current())
-        .collect();
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 /// The metrics in `history` (`loss`, `accuracy`, ...) in a stable order: loss first.
@@ -344,7 +387,9 @@ pub fn write_training_curves(dir: &Path, history: &[EpochRow], loss_name: &str) 
         })
         .collect();
     let path = dir.join("training_curves.png");
-    plot::line_charts_png(&path, &panels)?;
+    // Two panels a row (1600 px wide): three or more side by side shrink to
+    // unreadable labels in a report or a browser window.
+    plot::line_charts_grid_png(&path, &panels, 2)?;
     Ok(path)
 }
 
@@ -373,8 +418,8 @@ mod tests {
             ("train", 2, "Learning Rate", "0.1\n"),
         ] {
             let d = tmp.path().join(format!("{split}/epoch-{epoch}"));
-            fs::create_dir_all(&d).unwrap();
-            fs::write(d.join(format!("{name}.log")), text).unwrap();
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(format!("{name}.log")), text).unwrap();
         }
         let rows = history(tmp.path());
         assert_eq!(rows.len(), 2);

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// Downloads `url` to `dest` through `<dest>.part`, checks `digest(part) == sha256`, then
 /// renames it into place. `what` names what the digest covers in a mismatch message
 /// (e.g. "the file's"). Nothing is left behind on failure; the error names the URL.
-pub fn fetch_verified(
+pub(crate) fn fetch_verified(
     url: &str,
     dest: &Path,
     sha256: &str,
@@ -65,7 +65,7 @@ pub fn fetch_verified(
 }
 
 /// SHA-256 (lower-case hex) of everything `reader` yields, streamed.
-pub fn sha256_of_reader(mut reader: impl Read) -> io::Result<String> {
+pub(crate) fn sha256_of_reader(mut reader: impl Read) -> io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -83,7 +83,7 @@ pub fn sha256_of_reader(mut reader: impl Read) -> io::Result<String> {
 }
 
 /// SHA-256 (lower-case hex) of a file.
-pub fn sha256_of_file(path: &Path) -> io::Result<String> {
+pub(crate) fn sha256_of_file(path: &Path) -> io::Result<String> {
     sha256_of_reader(File::open(path)?)
 }
 

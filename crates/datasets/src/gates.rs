@@ -146,10 +146,11 @@ impl Dataset<GateItem> for GateDataset {
     }
 }
 
-/// Turns gate rows into a [`TabularBatch`].
+/// Turns gate rows into a [`TabularBatch`], the targets as one 0/1 column.
 ///
-/// With [`GateBatcher::one_hot`] the targets are one-hot over the two classes
-/// (`[1, 0]` for false, `[0, 1]` for true) instead of a single 0/1 column.
+/// The tests also build it with one-hot targets over the two classes (`[1, 0]` for
+/// false, `[0, 1]` for true); nothing else uses that mode, so its constructor is
+/// compiled for the tests only.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GateBatcher {
     one_hot: bool,
@@ -162,7 +163,8 @@ impl GateBatcher {
     }
 
     /// Targets one-hot over the two classes: shape `[batch_size, 2]`.
-    pub fn one_hot() -> Self {
+    #[cfg(test)]
+    pub(crate) fn one_hot() -> Self {
         Self { one_hot: true }
     }
 }

@@ -14,18 +14,18 @@ use std::{
 use flate2::read::MultiGzDecoder;
 
 /// IDX element type code of unsigned bytes.
-pub const TYPE_U8: u8 = 0x08;
+pub(crate) const TYPE_U8: u8 = 0x08;
 /// Deflate cannot compress better than about 1032:1; a gzip file that inflates to more
 /// than this many times its size is corrupt or hostile.
 pub const MAX_GZIP_RATIO: u64 = 1_100;
 
 /// An n-dimensional array of bytes read from an IDX file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdxArray {
+pub(crate) struct IdxArray {
     /// Size of each dimension, outermost first.
-    pub dims: Vec<usize>,
+    pub(crate) dims: Vec<usize>,
     /// The elements, row-major: `dims.iter().product()` bytes.
-    pub data: Vec<u8>,
+    pub(crate) data: Vec<u8>,
 }
 
 /// What is wrong with an IDX file.
@@ -103,7 +103,7 @@ pub struct IdxError {
 ///
 /// Never panics; allocates nothing beyond `bytes` itself (the header is removed in
 /// place).
-pub fn parse_idx(mut bytes: Vec<u8>, expected_dims: usize) -> Result<IdxArray, IdxProblem> {
+pub(crate) fn parse_idx(mut bytes: Vec<u8>, expected_dims: usize) -> Result<IdxArray, IdxProblem> {
     if bytes.len() < 4 {
         return Err(IdxProblem::TooShort { len: bytes.len() });
     }
@@ -156,7 +156,7 @@ pub fn parse_idx(mut bytes: Vec<u8>, expected_dims: usize) -> Result<IdxArray, I
 
 /// Reads the IDX file at `path` (gzip-compressed or raw, detected from its first
 /// bytes) whose header must have `expected_dims` dimensions.
-pub fn read_idx(path: &Path, expected_dims: usize) -> Result<IdxArray, IdxError> {
+pub(crate) fn read_idx(path: &Path, expected_dims: usize) -> Result<IdxArray, IdxError> {
     let error = |problem| IdxError {
         path: path.to_path_buf(),
         problem,
@@ -196,7 +196,7 @@ fn inflate_bounded(raw: &[u8], limit: u64) -> Result<Vec<u8>, IdxProblem> {
 }
 
 /// Encodes `data` with `dims` as uncompressed IDX bytes (for fixtures and tests).
-pub fn encode_idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
     let mut bytes = vec![0, 0, TYPE_U8, dims.len() as u8];
     for d in dims {
         bytes.extend(d.to_be_bytes());

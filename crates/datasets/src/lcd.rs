@@ -23,7 +23,7 @@ const SEGMENTS: [&str; CLASSES] = [
 ];
 
 /// The 5×5 pattern of `digit` (row-major, 1 = lit).
-pub fn digit_pattern(digit: usize) -> [u8; DIGIT_SIDE * DIGIT_SIDE] {
+pub(crate) fn digit_pattern(digit: usize) -> [u8; DIGIT_SIDE * DIGIT_SIDE] {
     let mut grid = [0u8; DIGIT_SIDE * DIGIT_SIDE];
     let last = DIGIT_SIDE - 1;
     let mid = DIGIT_SIDE / 2;

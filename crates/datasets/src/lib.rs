@@ -10,7 +10,7 @@
 //! CSV) for tests that must run without the real data.
 
 pub mod bits;
-pub mod download;
+mod download;
 pub mod fixtures;
 pub mod gates;
 pub mod idx;

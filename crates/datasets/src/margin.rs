@@ -111,13 +111,15 @@ impl MarginDataset {
     }
 
     /// The seed's data: 1,000 points in `[−5, 5]²`, margin 0.5.
-    pub fn seed_data(seed: u64) -> Self {
+    #[cfg(test)]
+    pub(crate) fn seed_data(seed: u64) -> Self {
         Self::generate(SEED_POINTS, SEED_MARGIN, SEED_EXTENT, seed)
             .expect("the seed's parameters are valid")
     }
 
     /// Any labelled points; labels must be 0 or 1 and coordinates finite.
-    pub fn from_items(items: Vec<MarginItem>) -> Result<Self, MarginError> {
+    #[cfg(test)]
+    pub(crate) fn from_items(items: Vec<MarginItem>) -> Result<Self, MarginError> {
         for (index, item) in items.iter().enumerate() {
             if item.label > 1 {
                 return Err(MarginError::BadLabel {

@@ -119,15 +119,6 @@ pub struct HeightWeight {
 }
 
 impl HeightWeight {
-    /// Builds a table from columns of equal length (tests, synthetic data).
-    ///
-    /// # Panics
-    /// If the columns differ in length.
-    pub fn from_columns(heights: Vec<f64>, weights: Vec<f64>) -> Self {
-        assert_eq!(heights.len(), weights.len(), "columns of equal length");
-        Self { heights, weights }
-    }
-
     /// Reads and validates the CSV at `path`.
     pub fn from_csv_path(path: &Path) -> Result<Self, SocrError> {
         let text = fs::read_to_string(path).map_err(|source| SocrError::Io {
@@ -265,6 +256,16 @@ impl Search {
             let path = dir.join(FILE_NAME);
             if path.is_file() {
                 Ok(path)
+            } else if !dir.is_dir() {
+                let why = if dir.exists() {
+                    "is not a directory"
+                } else {
+                    "does not exist"
+                };
+                Err(SocrError::NotFound(format!(
+                    "{what} '{}' {why}; it must be a directory holding {FILE_NAME}",
+                    dir.display()
+                )))
             } else {
                 Err(SocrError::NotFound(format!(
                     "{what} '{}' has no {FILE_NAME}",
@@ -313,7 +314,8 @@ impl Search {
 }
 
 /// Finds (see [`Search::from_env`]) and reads the table.
-pub fn load(data_dir: Option<&Path>) -> Result<HeightWeight, SocrError> {
+#[cfg(test)]
+pub(crate) fn load(data_dir: Option<&Path>) -> Result<HeightWeight, SocrError> {
     HeightWeight::from_csv_path(&Search::from_env(data_dir).locate()?)
 }
 

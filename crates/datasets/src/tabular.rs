@@ -81,21 +81,6 @@ impl Table {
             self.n_targets,
         )
     }
-
-    /// The whole table as one batch on `device`.
-    pub fn to_batch<B: Backend>(&self, device: &B::Device) -> TabularBatch<B> {
-        let n = self.len();
-        (
-            Tensor::from_data(
-                TensorData::new(self.inputs.clone(), [n, self.n_inputs]),
-                device,
-            ),
-            Tensor::from_data(
-                TensorData::new(self.targets.clone(), [n, self.n_targets]),
-                device,
-            ),
-        )
-    }
 }
 
 /// A burn data set over a [`Table`]'s rows; items are row indices.

@@ -2,7 +2,9 @@
 //!
 //! burn's own `AccuracyMetric` takes the arg-max over class columns, which is
 //! meaningless for a single sigmoid output; [`BinaryAccuracyMetric`] thresholds the
-//! probabilities at 0.5 instead.
+//! probabilities at 0.5 instead. (Not a Burn bug: burn's `HammingScore` thresholds too,
+//! but as a multi-label score under another name; this metric is the zoo's
+//! "Accuracy", in percent, like burn's.)
 
 use std::marker::PhantomData;
 
@@ -95,7 +97,10 @@ impl<B: Backend> BinaryAccuracyMetric<B> {
 }
 
 /// Fraction of `probabilities` that fall on the same side of 0.5 as `targets`.
-pub fn binary_accuracy<B: Backend>(probabilities: Tensor<B, 2>, targets: Tensor<B, 2>) -> f64 {
+pub(crate) fn binary_accuracy<B: Backend>(
+    probabilities: Tensor<B, 2>,
+    targets: Tensor<B, 2>,
+) -> f64 {
     let n = probabilities.shape().num_elements();
     if n == 0 {
         return 0.0;

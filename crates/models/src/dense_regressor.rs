@@ -18,8 +18,8 @@ use burn::{
 };
 
 use crate::{
-    layers::{EmptyLayer, check_widths, dense_layer},
-    tabular_mlp::{Activation, Initialization, mse_loss},
+    layers::{Activation, EmptyLayer, Initialization, check_widths, dense_layer},
+    loss::mse_loss,
 };
 
 /// Configuration of a [`DenseRegressor`].

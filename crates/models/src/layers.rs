@@ -1,12 +1,70 @@
-//! Checks and layer construction shared by the multi-layer perceptrons.
+//! What the multi-layer perceptrons share: the hidden-layer [`Activation`], the
+//! parameter [`Initialization`], the width check and the construction of a dense layer.
+//!
+//! This module depends on nothing else in the crate; the models import from it.
 
 use burn::{
     module::Param,
     nn::{Initializer, Linear, LinearConfig},
     tensor::{Distribution, Tensor, backend::Backend},
 };
+use serde::{Deserialize, Serialize};
 
-use crate::tabular_mlp::{Activation, Initialization};
+/// Hidden-layer activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// `1 / (1 + e^-x)`
+    Sigmoid,
+    /// `tanh(x)`
+    Tanh,
+    /// `max(0, x)`
+    Relu,
+}
+
+/// How weights and biases are initialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Initialization {
+    /// Glorot/Xavier-uniform weights and zero biases: Keras' and TensorFlow's default.
+    Glorot,
+    /// Kaiming-uniform weights and biases with gain 1/√3: PyTorch's (and burn's) default.
+    Pytorch,
+    /// scikit-learn `MLPClassifier`'s: weights and biases uniform in ±√(f / (fan_in +
+    /// fan_out)), f = 2 when the hidden activation is sigmoid ("logistic"), else 6 (for
+    /// every layer, the output included).
+    Sklearn,
+}
+
+/// `FromStr` (case-insensitive) and `Display` for a fieldless enum from its
+/// command-line names.
+macro_rules! cli_enum {
+    ($ty:ty, $what:literal, $($name:literal => $variant:expr),+ $(,)?) => {
+        impl ::std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($name => Ok($variant),)+
+                    _ => Err(format!(
+                        concat!("unknown ", $what, " '{}' (expected one of: {})"),
+                        s,
+                        [$($name),+].join(", ")
+                    )),
+                }
+            }
+        }
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let name = match self { $(v if *v == $variant => $name,)+ _ => unreachable!() };
+                f.write_str(name)
+            }
+        }
+    };
+}
+pub(crate) use cli_enum;
+
+cli_enum!(Activation, "activation", "sigmoid" => Activation::Sigmoid, "tanh" => Activation::Tanh, "relu" => Activation::Relu);
+cli_enum!(Initialization, "initialisation", "glorot" => Initialization::Glorot, "pytorch" => Initialization::Pytorch, "sklearn" => Initialization::Sklearn);
 
 /// A layer that would have no units.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,7 +75,11 @@ pub struct EmptyLayer {
 }
 
 /// Checks that the input, every hidden layer and the output have at least one unit.
-pub fn check_widths(inputs: usize, hidden: &[usize], outputs: usize) -> Result<(), EmptyLayer> {
+pub(crate) fn check_widths(
+    inputs: usize,
+    hidden: &[usize],
+    outputs: usize,
+) -> Result<(), EmptyLayer> {
     let empty = |layer: String| Err(EmptyLayer { layer });
     if inputs == 0 {
         return empty("the input".into());
@@ -62,5 +124,29 @@ pub(crate) fn dense_layer<B: Backend>(
             linear.bias = Some(Param::from_tensor(Tensor::random([d_out], uniform, device)));
             linear
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_names_round_trip() {
+        for a in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+            assert_eq!(a.to_string().parse::<Activation>(), Ok(a));
+        }
+        assert!("gelu".parse::<Activation>().unwrap_err().contains("'gelu'"));
+        for i in [
+            Initialization::Glorot,
+            Initialization::Pytorch,
+            Initialization::Sklearn,
+        ] {
+            assert_eq!(i.to_string().parse::<Initialization>(), Ok(i));
+        }
+        assert_eq!(
+            "SKLEARN".parse::<Initialization>(),
+            Ok(Initialization::Sklearn)
+        );
     }
 }

@@ -5,10 +5,11 @@
 
 use crate::fused::{DenseActivation, ZooBackend, dense};
 use crate::layers::{EmptyLayer, check_widths};
+use crate::loss::cross_entropy;
 use burn::{
     config::Config,
     module::Module,
-    nn::{Dropout, DropoutConfig, Linear, LinearConfig, loss::CrossEntropyLossConfig},
+    nn::{Dropout, DropoutConfig, Linear, LinearConfig},
     tensor::{
         Int, Tensor,
         backend::{AutodiffBackend, Backend},
@@ -109,13 +110,6 @@ impl<B: ZooBackend> MlpClassifier<B> {
     }
 }
 
-/// Mean cross-entropy of softmax(`logits`) against class indices `targets`, shape `[1]`.
-pub fn cross_entropy<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> Tensor<B, 1> {
-    CrossEntropyLossConfig::new()
-        .init(&logits.device())
-        .forward(logits, targets)
-}
-
 impl<B: AutodiffBackend + ZooBackend> TrainStep for MlpClassifier<B> {
     type Input = (Tensor<B, 2>, Tensor<B, 1, Int>);
     type Output = ClassificationOutput<B>;
@@ -159,15 +153,5 @@ mod tests {
             MlpClassifierConfig::new().with_dropout(1.0).validate(),
             Err(MlpClassifierError::BadDropout(1.0))
         );
-    }
-
-    #[test]
-    fn cross_entropy_matches_a_hand_computed_value() {
-        let device = Default::default();
-        // Uniform logits over 10 classes: loss = ln 10 whatever the target.
-        let logits = Tensor::<TestBackend, 2>::zeros([2, 10], &device);
-        let targets = Tensor::<TestBackend, 1, Int>::from_data([3, 7], &device);
-        let loss: f32 = cross_entropy(logits, targets).into_scalar();
-        assert!((loss - 10f32.ln()).abs() < 1e-6, "{loss}");
     }
 }

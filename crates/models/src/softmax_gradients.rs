@@ -9,7 +9,7 @@
 
 use burn::tensor::{Distribution, Int, Tensor, activation::softmax, backend::Backend};
 
-use crate::{mlp_classifier::cross_entropy, test_backend::TestAutodiffBackend as B};
+use crate::{loss::cross_entropy, test_backend::TestAutodiffBackend as B};
 
 /// The blog post's softmax output.
 const BLOG_SOFTMAX: [f32; 5] = [0.16205871, 0.15308274, 0.22661096, 0.22634251, 0.23190508];

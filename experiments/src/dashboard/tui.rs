@@ -5,6 +5,8 @@
 //! training on small machines (measured several times slower on 2 cores). This
 //! renderer blocks on its channel with a timeout instead: it wakes at most ~10 times a
 //! second to redraw and read the keyboard, so the dashboard costs next to nothing.
+//! Upstream fixed the loop after 0.21 the same way (`recv_timeout` instead of
+//! `try_recv`): <https://github.com/tracel-ai/burn/pull/5021>.
 //!
 //! Keys: `q` (or Ctrl-C) stops training cleanly after the current step; the last
 //! finished epoch's checkpoint is kept, so `--resume` continues from there.

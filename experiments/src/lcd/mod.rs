@@ -12,13 +12,11 @@ mod train;
 
 use anyhow::{Result, bail};
 use clap::Parser;
-use models::optim::AdamConfig;
+use models::fused::optim::FusedAdamConfig;
 use models::{LinearModelConfig, MlpClassifierConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{
-    LayerWidths, RunArgs, UsizeList, layer_widths, positive_f64, positive_usize, usize_list,
-};
+use crate::cli::{RunArgs, positive_f64, positive_usize};
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "lcd";
@@ -31,12 +29,10 @@ fn noise(s: &str) -> Result<f64, String> {
     }
 }
 
-fn image_sizes(s: &str) -> Result<UsizeList, String> {
-    let sizes = usize_list(s)?;
-    for &size in &sizes.0 {
-        datasets::lcd::LcdConfig::new(size).map_err(|e| e.to_string())?;
-    }
-    Ok(sizes)
+fn image_size(s: &str) -> Result<usize, String> {
+    let size = positive_usize(s)?;
+    datasets::lcd::LcdConfig::new(size).map_err(|e| e.to_string())?;
+    Ok(size)
 }
 
 /// Train a linear model and an MLP on seven-segment digits, with and without jitter.
@@ -52,11 +48,11 @@ fn image_sizes(s: &str) -> Result<UsizeList, String> {
 #[command(name = "lcd", version)]
 pub struct Cli {
     /// Image sizes, comma-separated (at least 5: the digit is 5x5).
-    #[arg(long, value_name = "N[,N...]", default_value = "5,10", value_parser = image_sizes)]
-    sizes: UsizeList,
+    #[arg(long, value_name = "N[,N...]", default_value = "5,10", value_delimiter = ',', value_parser = image_size)]
+    sizes: Vec<usize>,
     /// Training-set sizes, comma-separated.
-    #[arg(long, value_name = "N[,N...]", default_value = "100,500,5000", value_parser = usize_list)]
-    train_sizes: UsizeList,
+    #[arg(long, value_name = "N[,N...]", default_value = "100,500,5000", value_delimiter = ',', value_parser = positive_usize)]
+    train_sizes: Vec<usize>,
     /// Test images per image size (fresh digits, another seed).
     #[arg(long, default_value_t = 1_000, value_parser = positive_usize)]
     test_size: usize,
@@ -73,8 +69,8 @@ pub struct Cli {
     #[arg(long, default_value_t = 0.01, value_parser = positive_f64)]
     mlp_lr: f64,
     /// Hidden layer widths of the MLP, comma-separated.
-    #[arg(long, value_name = "W[,W...]", default_value = "64", value_parser = layer_widths)]
-    hidden: LayerWidths,
+    #[arg(long, value_name = "W[,W...]", default_value = "64", value_delimiter = ',', value_parser = positive_usize)]
+    hidden: Vec<usize>,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -93,7 +89,7 @@ pub struct LcdConfig {
     /// Adam steps per model.
     pub steps: usize,
     /// Adam's settings for both models (burn's defaults).
-    pub optimizer: AdamConfig,
+    pub optimizer: FusedAdamConfig,
     /// Learning rate of the linear model.
     pub linear_lr: f64,
     /// Learning rate of the MLP.
@@ -115,16 +111,16 @@ impl Cli {
         let classes = datasets::lcd::CLASSES;
         let mlp = MlpClassifierConfig::new()
             .with_inputs(25)
-            .with_hidden(self.hidden.0.clone())
+            .with_hidden(self.hidden.clone())
             .with_classes(classes);
         mlp.validate()?;
         Ok(LcdConfig {
-            sizes: self.sizes.0.clone(),
-            train_sizes: self.train_sizes.0.clone(),
+            sizes: self.sizes.clone(),
+            train_sizes: self.train_sizes.clone(),
             test_size: self.test_size,
             noise: self.noise,
             steps: self.steps,
-            optimizer: AdamConfig::new(),
+            optimizer: FusedAdamConfig::new(),
             linear_lr: self.linear_lr,
             mlp_lr: self.mlp_lr,
             linear: LinearModelConfig::new(25).with_outputs(classes),

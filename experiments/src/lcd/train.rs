@@ -13,7 +13,7 @@ use datasets::{
     lcd::{CLASSES, LcdConfig as DigitsConfig, LcdSet},
     rng::derive_seed,
 };
-use models::{LinearModel, LinearModelConfig, MlpClassifier, optim::AdamConfig};
+use models::{LinearModel, LinearModelConfig, MlpClassifier, fused::optim::FusedAdamConfig};
 use serde::Serialize;
 
 use super::{LcdConfig, TEST_STREAM};
@@ -76,7 +76,7 @@ struct LcdMetrics {
 /// Adam on the whole training set for `steps` steps; returns the model and the last loss.
 fn train_full_batch<M>(
     mut model: M,
-    optimizer: &AdamConfig,
+    optimizer: &FusedAdamConfig,
     lr: f64,
     steps: usize,
     loss: impl Fn(&M) -> Tensor<TrainBackend, 1>,

@@ -1,6 +1,6 @@
 //! The rows a run fits: loading, the seeded train/held-out split, standardisation.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use datasets::{
@@ -101,6 +101,8 @@ pub struct Prepared {
     pub n_rows: usize,
     /// Where the rows came from.
     pub source: String,
+    /// The directory of the CSV file read (none for generated data).
+    pub data_dir: Option<PathBuf>,
     /// The synthetic problem's true weights and bias, if synthetic.
     pub truth: Option<(Vec<f64>, Vec<f64>)>,
     /// Column names (input, target).
@@ -108,10 +110,11 @@ pub struct Prepared {
 }
 
 /// Loads the rows `config` describes and splits them.
-pub fn prepare(config: &LinregConfig, data_dir: Option<&Path>) -> Result<Prepared> {
+pub fn prepare(config: &LinregConfig, search_dir: Option<&Path>) -> Result<Prepared> {
+    let mut data_dir: Option<PathBuf> = None;
     let (all, source, truth, names) = match config.dataset {
         DataKind::Socr => {
-            let path = socr::Search::from_env(data_dir).locate()?;
+            let path = socr::Search::from_env(search_dir).locate()?;
             let table = socr::HeightWeight::from_csv_path(&path)?;
             let (x, y, names) = match config.target {
                 Target::Weight => (
@@ -132,6 +135,7 @@ pub fn prepare(config: &LinregConfig, data_dir: Option<&Path>) -> Result<Prepare
                 n_outputs: 1,
             };
             let names = (names.0.to_string(), names.1.to_string());
+            data_dir = path.parent().map(Path::to_path_buf);
             (rows, path.display().to_string(), None, names)
         }
         DataKind::Synthetic => {
@@ -183,6 +187,7 @@ pub fn prepare(config: &LinregConfig, data_dir: Option<&Path>) -> Result<Prepare
         held_out,
         n_rows,
         source,
+        data_dir,
         truth,
         names,
     })

@@ -14,7 +14,7 @@ mod train;
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::LinearModelConfig;
-use models::optim::SgdConfig;
+use models::fused::optim::FusedSgdConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{DeviceArgs, RunArgs, non_negative_f64, positive_f64, positive_usize};
@@ -164,8 +164,8 @@ pub struct LinregConfig {
     pub standardize: bool,
     /// The model (its widths follow the data).
     pub model: LinearModelConfig,
-    /// The optimizer's settings (burn's `SgdConfig`: plain SGD).
-    pub optimizer: SgdConfig,
+    /// The optimizer's settings (the zoo's `FusedSgdConfig`, with burn's fields: plain SGD).
+    pub optimizer: FusedSgdConfig,
     /// SGD learning rate.
     pub learning_rate: f64,
     /// Epochs.
@@ -213,7 +213,7 @@ impl TrainArgs {
             holdout: self.holdout,
             standardize: !self.no_standardize,
             model,
-            optimizer: SgdConfig::new(),
+            optimizer: FusedSgdConfig::new(),
             learning_rate: self.lr,
             epochs: self.epochs,
             passes_per_epoch: self.passes_per_epoch,

@@ -54,8 +54,14 @@ fn host(tensor: burn::tensor::Tensor<InferenceBackend, 1>) -> Vec<f64> {
 }
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
-    let plan = run::plan(&args.run, NAME, || args.resolve(), LinregConfig::epochs)?;
-    let data = data::prepare(&plan.config, args.data_dir.as_deref())?;
+    let mut plan = run::plan(&args.run, NAME, || args.resolve(), LinregConfig::epochs)?;
+    let data = data::prepare(
+        &plan.config,
+        plan.data_dir(args.data_dir.as_deref()).as_deref(),
+    )?;
+    if let Some(dir) = &data.data_dir {
+        plan.read_data_from(dir);
+    }
     let scaler = data::scaler(&plan.config, &data);
     let config = &plan.config;
     let devices = backend::devices(args.devices.devices)?;
@@ -113,7 +119,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let learner = Learner::new(model, config.optimizer.init(), config.learning_rate);
     let training = SupervisedTraining::new(run.dir.path(), train_loader, valid_loader)
         .metrics((LossMetric::new(),));
-    let Some(fitted) = runner::fit(&run, training, learner, config.epochs, "linreg") else {
+    let Some(fitted) = runner::fit(&run, training, learner, config.epochs, None, "linreg") else {
         return run.stop();
     };
     let history = runner::history(run.dir.path());

@@ -7,7 +7,7 @@ use burn::{
     tensor::{ElementConversion, Int, Tensor, activation::softmax},
 };
 use datasets::mnist::{CLASSES, MnistBatcher, MnistImages};
-use models::{MlpClassifier, fused::ZooBackend, mlp_classifier::cross_entropy};
+use models::{MlpClassifier, fused::ZooBackend, loss::cross_entropy};
 use serde::Serialize;
 
 /// Images per inference batch.

@@ -19,7 +19,7 @@ use models::MlpClassifierConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    cli::{DeviceArgs, LayerWidths, RunArgs, layer_widths, positive_f64, positive_usize},
+    cli::{DeviceArgs, RunArgs, positive_f64, positive_usize},
     optim::{LrSchedule, OptimizerConfig, OptimizerKind},
 };
 
@@ -95,8 +95,8 @@ struct TrainArgs {
     #[arg(long, default_value_t = 0.9, value_parser = unit_interval)]
     momentum: f64,
     /// Hidden layer widths, comma-separated.
-    #[arg(long, value_name = "W[,W...]", default_value = "512", value_parser = layer_widths)]
-    hidden: LayerWidths,
+    #[arg(long, value_name = "W[,W...]", default_value = "512", value_delimiter = ',', value_parser = positive_usize)]
+    hidden: Vec<usize>,
     /// Dropout probability after each hidden layer (0 disables it).
     #[arg(long, default_value_t = 0.0, value_parser = unit_interval)]
     dropout: f64,
@@ -109,6 +109,11 @@ struct TrainArgs {
     /// Evaluate on only the first N test images.
     #[arg(long, value_name = "N", value_parser = positive_usize)]
     test_limit: Option<usize>,
+    /// Early stopping: end training when the validation loss has not improved for N
+    /// epochs, and keep the model of the epoch with the lowest validation loss (Keras'
+    /// EarlyStopping(patience=N, restore_best_weights=True)) [default: off].
+    #[arg(long, value_name = "N", value_parser = positive_usize)]
+    patience: Option<usize>,
     #[command(flatten)]
     devices: DeviceArgs,
     #[command(flatten)]
@@ -122,7 +127,7 @@ pub struct MnistConfig {
     pub dataset: String,
     /// The network.
     pub model: MlpClassifierConfig,
-    /// The optimizer's settings (the zoo's `AdamConfig` or `SgdConfig`: burn's fields, fused updates).
+    /// The optimizer's settings (the zoo's `FusedAdamConfig` or `FusedSgdConfig`: burn's fields, fused updates).
     pub optimizer: OptimizerConfig,
     /// Learning rate (at the start, with a schedule).
     pub learning_rate: f64,
@@ -139,6 +144,9 @@ pub struct MnistConfig {
     pub train_limit: Option<usize>,
     /// Test images evaluated, if limited.
     pub test_limit: Option<usize>,
+    /// Early stopping's patience in epochs (on the validation loss), if on.
+    #[serde(default)]
+    pub patience: Option<usize>,
     /// Seed of initialisation and shuffling.
     pub seed: u64,
 }
@@ -184,7 +192,7 @@ impl MnistConfig {
 impl TrainArgs {
     fn resolve(&self) -> Result<MnistConfig> {
         let model = MlpClassifierConfig::new()
-            .with_hidden(self.hidden.0.clone())
+            .with_hidden(self.hidden.clone())
             .with_dropout(self.dropout);
         model.validate()?;
         if self.lr_schedule == LrSchedule::Cosine && self.lr > 1.0 {
@@ -205,6 +213,7 @@ impl TrainArgs {
             valid_size: self.valid_size,
             train_limit: self.train_limit,
             test_limit: self.test_limit,
+            patience: self.patience,
             seed: self.run.seed,
         })
     }

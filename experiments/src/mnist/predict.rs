@@ -27,7 +27,8 @@ pub(super) struct PredictArgs {
     /// MNIST; a mostly light image is inverted first.
     #[arg(long, value_name = "PNG", num_args = 1..)]
     image: Vec<PathBuf>,
-    /// Directory with the test files, for --index [default: as for training].
+    /// Directory with the test files (only the two t10k files are needed), for --index
+    /// [default: the directory the run trained on, else as for training].
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 }
@@ -71,7 +72,11 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
 
     let mut inputs: Vec<(String, Vec<u8>, Option<u8>)> = Vec::new();
     if !args.index.is_empty() {
-        let data_dir = Search::from_env(kind, args.data_dir.as_deref()).locate()?;
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or_else(|| crate::run::recorded_data_dir(dir.path()));
+        let data_dir = Search::from_env(kind, data_dir.as_deref()).locate_for(&[Split::Test])?;
         let test = MnistImages::load(&data_dir, kind, Split::Test)?;
         for &i in &args.index {
             if i >= test.len() {

@@ -85,11 +85,20 @@ where
     let training = SupervisedTraining::new(run.dir.path(), train, valid)
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .metric_train_numeric(LearningRateMetric::new());
-    runner::fit(run, training, learner, config.epochs, &config.dataset)
+    // The runner's checkpointing keeps the epoch with the lowest validation loss, so
+    // with --patience the best epoch's model is there to go back to.
+    runner::fit(
+        run,
+        training,
+        learner,
+        config.epochs,
+        config.patience,
+        &config.dataset,
+    )
 }
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
-    let plan = run::plan(&args.run, NAME, || args.resolve(), MnistConfig::epochs)?;
+    let mut plan = run::plan(&args.run, NAME, || args.resolve(), MnistConfig::epochs)?;
     let config = &plan.config;
     let kind = config.kind()?;
     let MnistSplits {
@@ -102,7 +111,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         load_seconds,
     } = MnistSplits::load(
         kind,
-        args.data_dir.as_deref(),
+        plan.data_dir(args.data_dir.as_deref()).as_deref(),
         config.valid_size,
         config.train_limit,
         config.test_limit,
@@ -121,6 +130,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         config.seed
     );
     let seed = config.seed;
+    plan.read_data_from(&data_dir);
     let mut run = plan.open(&info, seed)?;
     let config = &run.config;
 
@@ -144,9 +154,30 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             fit_with(&run, model, cosine, train_loader, valid_loader)
         }
     };
-    let Some(fitted) = fitted else {
+    let Some(mut fitted) = fitted else {
         return run.stop();
     };
+    let history = runner::history(run.dir.path());
+    let trained_epochs = history.last().map_or(0, |row| row.epoch);
+    if config.patience.is_some()
+        && let Some(best) = runner::best_epoch(&history, "valid_loss")
+    {
+        if best < trained_epochs {
+            // The runner's checkpointing kept this epoch (the lowest mean validation
+            // loss, `valid_loss`); should it be gone, the last model stays.
+            let model = fitted.model.clone();
+            match run.dir.load_checkpoint_model(model, best, &device) {
+                Ok(model) => fitted.model = model,
+                Err(e) => eprintln!("warning: {e:#}; keeping the last epoch's model"),
+            }
+        }
+        let stopped = if trained_epochs < config.epochs {
+            format!("early stopping after epoch {trained_epochs}")
+        } else {
+            "no early stop".to_string()
+        };
+        println!("{stopped}; kept the model of epoch {best} (lowest validation loss)");
+    }
 
     let report = eval::evaluate(&fitted.model, &test_images, n_test, &device);
     let names = kind.class_names();
@@ -164,7 +195,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let metrics = MnistMetrics {
         test_accuracy: report.accuracy,
         test_loss: report.loss,
-        epochs: run.config.epochs,
+        epochs: trained_epochs,
         seconds_per_epoch: fitted.seconds_per_epoch(),
         confusion_matrix: report.confusion.clone(),
         precision: report.precision.clone(),
@@ -176,7 +207,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         n_test,
         resumed_from_epoch: run.resume_from,
         peak_memory_mib: resources::peak_memory_mib(),
-        history: runner::history(run.dir.path()),
+        history,
     };
     if let Some(s) = metrics.seconds_per_epoch {
         println!("seconds per training epoch: {s:.2}");

@@ -266,7 +266,9 @@ fn draw_panel(
 }
 
 /// A confusion matrix (`rows` = true class, columns = predicted) as a heatmap with
-/// counts; cells are shaded by the share of their row.
+/// counts: the diagonal in blue by the share of its row, the errors in red by their
+/// count against the largest error (square root, so that small ones still show), so
+/// the confusions that matter (4 → 9) stand out although each is ~1% of a row.
 pub fn confusion_matrix_png(
     path: &Path,
     title: &str,
@@ -282,10 +284,22 @@ pub fn confusion_matrix_png(
     let font = |px| ("sans-serif", px).into_font();
     root.draw_text(title, &font(22).color(&BLACK), (left, 15))
         .map_err(plot_error(path))?;
+    let largest_error = counts
+        .iter()
+        .enumerate()
+        .flat_map(|(r, row)| row.iter().enumerate().filter(move |(c, _)| *c != r))
+        .map(|(_, &count)| count)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     for (r, row) in counts.iter().enumerate() {
         let total = row.iter().sum::<u64>().max(1) as f64;
         for (c, &count) in row.iter().enumerate() {
-            let share = count as f64 / total;
+            let share = if r == c {
+                count as f64 / total
+            } else {
+                0.85 * (count as f64 / largest_error).sqrt()
+            };
             let shade = (255.0 * (1.0 - share)).round() as u8;
             let color = if r == c {
                 RGBColor(shade, shade, 255)

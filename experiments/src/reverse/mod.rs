@@ -17,16 +17,13 @@ use anyhow::Result;
 use burn::optim::decay::WeightDecayConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use datasets::bits::Split;
-use models::optim::SgdConfig;
+use models::fused::optim::FusedSgdConfig;
 use models::{Activation, DenseRegressorConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     backend::BackendInfo,
-    cli::{
-        DeviceArgs, LayerWidths, RunArgs, layer_widths, non_negative_f64, per_epoch, positive_f64,
-        positive_usize,
-    },
+    cli::{DeviceArgs, RunArgs, non_negative_f64, per_epoch, positive_f64, positive_usize},
 };
 
 pub use eval::{SetEval, evaluate};
@@ -90,8 +87,8 @@ struct TrainArgs {
     #[arg(long)]
     extra: Option<usize>,
     /// Hidden layer widths, comma-separated; none is the seed's single layer.
-    #[arg(long, value_name = "W[,W...]", value_parser = layer_widths)]
-    hidden: Option<LayerWidths>,
+    #[arg(long, value_name = "W[,W...]", value_delimiter = ',', value_parser = positive_usize)]
+    hidden: Vec<usize>,
     /// Hidden activation: sigmoid, tanh or relu [default: relu].
     #[arg(long)]
     activation: Option<Activation>,
@@ -130,7 +127,7 @@ pub struct ReverseConfig {
     /// The network.
     pub model: DenseRegressorConfig,
     /// SGD's settings (weight decay included).
-    pub optimizer: SgdConfig,
+    pub optimizer: FusedSgdConfig,
     /// SGD learning rate.
     pub learning_rate: f64,
     /// Passes over the training set.
@@ -154,7 +151,7 @@ impl ReverseConfig {
                 Preset::Fixed => 1,
             },
             model: DenseRegressorConfig::new(4, 4),
-            optimizer: SgdConfig::new(),
+            optimizer: FusedSgdConfig::new(),
             learning_rate: 0.1,
             epochs: 10_000,
             batch_size: 8,
@@ -219,8 +216,8 @@ impl TrainArgs {
         }
         config.split()?;
         config.model = DenseRegressorConfig::new(config.bits, config.bits);
-        if let Some(LayerWidths(w)) = &self.hidden {
-            config.model.hidden = w.clone();
+        if !self.hidden.is_empty() {
+            config.model.hidden = self.hidden.clone();
         }
         if let Some(a) = self.activation {
             config.model.activation = a;
@@ -231,7 +228,7 @@ impl TrainArgs {
         }
         if let Some(d) = self.weight_decay.filter(|d| *d > 0.0) {
             config.optimizer =
-                SgdConfig::new().with_weight_decay(Some(WeightDecayConfig::new(d as f32)));
+                FusedSgdConfig::new().with_weight_decay(Some(WeightDecayConfig::new(d as f32)));
         }
         if let Some(e) = self.epochs {
             config.epochs = e;

@@ -13,7 +13,10 @@ use burn::{
 };
 use clap::Args;
 use datasets::rng::{SplitMix64, derive_seed};
-use models::{DenseRegressor, fused::ZooBackend, optim::SgdConfig};
+use models::{
+    DenseRegressor,
+    fused::{ZooBackend, optim::FusedSgdConfig},
+};
 use serde::Serialize;
 
 use super::{
@@ -103,7 +106,7 @@ fn variants(seed: u64) -> Vec<(String, ReverseConfig)> {
         f(&mut c);
         c
     };
-    let decay = |d: f32| SgdConfig::new().with_weight_decay(Some(WeightDecayConfig::new(d)));
+    let decay = |d: f32| FusedSgdConfig::new().with_weight_decay(Some(WeightDecayConfig::new(d)));
     vec![
         ("seed: 4-bit, 6 rows, 10,000 epochs".into(), base.clone()),
         ("100,000 epochs".into(), with(&|c| c.epochs = 100_000)),

@@ -99,8 +99,14 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let learner = Learner::new(model, config.optimizer.init(), config.learning_rate);
     let training = SupervisedTraining::new(run.dir.path(), train_loader, valid_loader)
         .metrics((LossMetric::new(),));
-    let Some(fitted) = runner::fit(&run, training, learner, config.learner_epochs(), "reverse")
-    else {
+    let Some(fitted) = runner::fit(
+        &run,
+        training,
+        learner,
+        config.learner_epochs(),
+        None,
+        "reverse",
+    ) else {
         return run.stop();
     };
 

@@ -1,8 +1,10 @@
 //! Run ids, UTC timestamps, the artifacts root and the `latest` link.
 
-use std::{
-    path::{Path, PathBuf},
-    time::{SystemTime, UNIX_EPOCH},
+use std::path::{Path, PathBuf};
+
+use time::{
+    OffsetDateTime, format_description::BorrowedFormatItem,
+    format_description::well_known::Rfc3339, macros::format_description,
 };
 
 /// Environment variable that moves the artifacts root (default `artifacts`).
@@ -24,79 +26,43 @@ pub fn experiment_root(experiment: &str) -> PathBuf {
     artifacts_root().join(experiment)
 }
 
-/// Seconds and nanoseconds since the Unix epoch.
-fn now() -> (u64, u32) {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    (since.as_secs(), since.subsec_nanos())
-}
+/// `run.json`'s timestamps: RFC 3339 UTC with milliseconds.
+const TIMESTAMP: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
-/// Calendar date and time (UTC) of `secs` since the Unix epoch:
-/// `(year, month, day, hour, minute, second)` (Howard Hinnant's `civil_from_days`).
-fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3_600) as u32,
-        (rem % 3_600 / 60) as u32,
-        (rem % 60) as u32,
-    )
+/// The start-time part of a run id: compact UTC to the millisecond.
+const ID_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year][month][day]T[hour][minute][second].[subsecond digits:3]Z");
+
+/// `now` in `format` (the formats above cannot fail on a UTC date of years 0-9999).
+fn format_now(now: OffsetDateTime, format: &[BorrowedFormatItem<'_>]) -> String {
+    now.format(format).unwrap_or_default()
 }
 
 /// The current time as RFC 3339 UTC with milliseconds, e.g. `2026-11-22T21:55:01.042Z`.
 pub fn timestamp() -> String {
-    let (secs, nanos) = now();
-    let (y, mo, d, h, mi, s) = civil(secs);
-    let ms = nanos / 1_000_000;
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+    format_now(OffsetDateTime::now_utc(), TIMESTAMP)
 }
 
-/// Seconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS...` (as [`timestamp`]
-/// writes it; a fraction is ignored) read as UTC.
+/// Seconds since the Unix epoch (whole seconds) of an RFC 3339 time such as
+/// [`timestamp`] writes.
 pub fn parse_utc(s: &str) -> Option<f64> {
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hh * 3600 + mm * 60 + ss) as f64)
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp() as f64)
 }
 
 /// A new run id: compact UTC start time to the millisecond, a 4-hex-digit suffix
 /// that tells apart runs started in the same millisecond, and the optional readable
 /// name (`20261122T215501.042Z-3fa9-wide`). Ids sort by start time.
 pub fn new_run_id(name: Option<&str>) -> String {
-    let (secs, nanos) = now();
-    let (y, mo, d, h, mi, s) = civil(secs);
+    let now = OffsetDateTime::now_utc();
     // SplitMix64 finaliser over the nanoseconds and process id: a few bits of entropy.
-    let mut z = u64::from(nanos) ^ (u64::from(std::process::id()) << 32);
+    let mut z = u64::from(now.nanosecond()) ^ (u64::from(std::process::id()) << 32);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     let suffix = (z ^ (z >> 31)) & 0xffff;
-    let ms = nanos / 1_000_000;
-    let mut id = format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}.{ms:03}Z-{suffix:04x}");
+    let mut id = format!("{}-{suffix:04x}", format_now(now, ID_TIME));
     if let Some(name) = name {
         id.push('-');
         id.push_str(name);
@@ -151,12 +117,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(civil(0), (1970, 1, 1, 0, 0, 0));
-        // 2026-11-22T21:55:01Z
-        assert_eq!(civil(1_795_384_501), (2026, 11, 22, 21, 55, 1));
-        // a leap day
-        assert_eq!(civil(951_782_400), (2000, 2, 29, 0, 0, 0));
+    fn timestamps_are_rfc3339_utc_and_parse_back() {
+        let at = OffsetDateTime::from_unix_timestamp(1_795_384_501).unwrap();
+        assert_eq!(format_now(at, TIMESTAMP), "2026-11-22T21:55:01.000Z");
+        assert_eq!(format_now(at, ID_TIME), "20261122T215501.000Z");
+        assert_eq!(parse_utc(&timestamp()).map(|s| s > 1.7e9), Some(true));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! for a 100,000-step run). This installer writes the same file with the same format
 //! and keeps every warning and error, and every INFO line but those from the learner's
 //! epoch loop (`Iteration N`, `Executing training step for epoch N`).
+//! Upstream: no issue filed; burn-train's epoch loop still logs these at INFO on its
+//! main branch.
 
 use std::path::{Path, PathBuf};
 

@@ -27,8 +27,21 @@ pub use record::{FoundRun, Goal, KeyMetric, RUN_FILE, RunRecord, Status, find_ru
 use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, list_paths},
     backend::BackendInfo,
-    cli::RunArgs,
 };
+
+/// How a run is to be started: the options every experiment takes (on the command
+/// line, `crate::cli::RunArgs`, which converts into these).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Write the run to exactly this directory (with `resume`: the run to continue).
+    pub artifact_dir: Option<PathBuf>,
+    /// A readable name appended to a new run's id.
+    pub name: Option<String>,
+    /// Continue an unfinished run from its newest complete checkpoint.
+    pub resume: bool,
+    /// Plain lines instead of the dashboard.
+    pub no_tui: bool,
+}
 
 /// Where a run will go and with which configuration; nothing is written yet.
 #[derive(Debug)]
@@ -43,6 +56,8 @@ pub struct RunPlan<C> {
     /// True when the directory was chosen by the zoo (not `--artifact-dir`).
     generated: bool,
     no_tui: bool,
+    /// The data directory: the resumed run's, or the one the experiment loaded.
+    data_dir: Option<PathBuf>,
 }
 
 /// Plans `experiment`'s run from its command-line options, writing nothing.
@@ -53,11 +68,12 @@ pub struct RunPlan<C> {
 /// - otherwise: the configuration `fresh()` resolves (and validates) from the flags,
 ///   in `--artifact-dir` or a new run directory `<root>/<experiment>/<run-id>`.
 pub fn plan<C: DeserializeOwned>(
-    args: &RunArgs,
+    options: impl Into<Options>,
     experiment: &str,
     fresh: impl FnOnce() -> Result<C>,
     epochs_of: impl Fn(&C) -> usize,
 ) -> Result<RunPlan<C>> {
+    let args: Options = options.into();
     if args.resume {
         let path = match &args.artifact_dir {
             Some(dir) => dir.clone(),
@@ -66,7 +82,9 @@ pub fn plan<C: DeserializeOwned>(
         let dir = ArtifactDir::open(&path)?;
         let config: C = dir.read_json(CONFIG_FILE)?;
         let epoch = resume_epoch(&dir, epochs_of(&config))?;
+        let data_dir = recorded_data_dir(&path);
         return Ok(RunPlan {
+            data_dir,
             config,
             resume_from: Some(epoch),
             experiment: experiment.to_string(),
@@ -85,6 +103,7 @@ pub fn plan<C: DeserializeOwned>(
         ),
     };
     Ok(RunPlan {
+        data_dir: None,
         config,
         resume_from: None,
         experiment: experiment.to_string(),
@@ -99,6 +118,19 @@ impl<C> RunPlan<C> {
     /// The directory the run will write to.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where to look for the data: `flag` (`--data-dir`) when given, else the data
+    /// directory a resumed run read (so the printed `--resume` command needs no
+    /// `--data-dir`), else none (the experiment's own search).
+    pub fn data_dir(&self, flag: Option<&Path>) -> Option<PathBuf> {
+        flag.map(Path::to_path_buf)
+            .or_else(|| self.data_dir.clone())
+    }
+
+    /// Records the data directory the experiment loaded (made absolute) in `run.json`.
+    pub fn read_data_from(&mut self, dir: &Path) {
+        self.data_dir = Some(std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()));
     }
 }
 
@@ -119,6 +151,7 @@ impl<C: Serialize> RunPlan<C> {
                 record.ended = None;
                 record.pid = std::process::id();
                 record.devices = backend.devices.clone();
+                record.data_dir = self.data_dir.clone();
                 record.resumptions.push(record::Resumption {
                     at: id::timestamp(),
                     from_epoch: epoch,
@@ -202,6 +235,7 @@ fn new_record<C>(
         git: git_info(),
         pid: std::process::id(),
         resumptions: Vec::new(),
+        data_dir: plan.data_dir.clone(),
         key_metric: None,
         wall_seconds: None,
     }
@@ -427,20 +461,49 @@ pub fn newest_unfinished(experiment: &str) -> Result<PathBuf> {
 }
 
 /// The directory a `predict` or `restore` reads: `explicit`, or else the newest
-/// finished run of `experiment`.
+/// finished run of `experiment`. Says which run it is (id, key metric, data
+/// directory), so a quick run picked by default does not pass unnoticed.
 pub fn finished_run_dir(explicit: Option<&Path>, experiment: &str) -> Result<PathBuf> {
-    if let Some(dir) = explicit {
-        return Ok(dir.to_path_buf());
+    let dir = match explicit {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let (root, runs) = experiment_runs(experiment);
+            match runs
+                .into_iter()
+                .find(|r| r.record.status == Status::Finished)
+            {
+                Some(run) => run.dir,
+                None => bail!(
+                    "no finished {experiment} run under '{}'; train one first, or pass --artifact-dir DIR",
+                    root.display()
+                ),
+            }
+        }
+    };
+    if let Ok(record) = RunRecord::load(&dir) {
+        let key = record
+            .key_metric
+            .as_ref()
+            .map_or(String::new(), |k| format!(", {} {}", k.name, k.value));
+        let chosen = if explicit.is_some() {
+            ""
+        } else {
+            " (the newest finished run; --artifact-dir DIR picks another)"
+        };
+        println!(
+            "model of run {} in '{}'{key}{chosen}",
+            record.id,
+            dir.display()
+        );
     }
-    let (root, runs) = experiment_runs(experiment);
-    match runs
-        .into_iter()
-        .find(|r| r.record.status == Status::Finished)
-    {
-        Some(run) => Ok(run.dir),
-        None => bail!(
-            "no finished {experiment} run under '{}'; train one first, or pass --artifact-dir DIR",
-            root.display()
-        ),
-    }
+    Ok(dir)
+}
+
+/// The data directory recorded in the `run.json` of the run in `dir`, if there is one
+/// and it still exists.
+pub fn recorded_data_dir(dir: &Path) -> Option<PathBuf> {
+    RunRecord::load(dir)
+        .ok()
+        .and_then(|r| r.data_dir)
+        .filter(|d| d.is_dir())
 }

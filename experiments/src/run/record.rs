@@ -5,10 +5,7 @@
 //! `running` with the `pid` of a process that no longer exists;
 //! [`RunRecord::effective_status`] reports it as `interrupted`.
 
-use std::{
-    fmt,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -17,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub const RUN_FILE: &str = "run.json";
 
 /// How a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Status {
     /// Started and not ended (or killed: see [`RunRecord::effective_status`]).
     Running,
@@ -31,18 +29,9 @@ pub enum Status {
     /// Recorded as running, but its process is gone (killed); resumable from its
     /// newest checkpoint. Never written, only reported.
     Interrupted,
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Running => "running",
-            Self::Finished => "finished",
-            Self::Stopped => "stopped",
-            Self::Failed => "failed",
-            Self::Interrupted => "interrupted",
-        })
-    }
+    /// No `run.json` where a run was expected (a sweep's run not started yet). Never
+    /// written to `run.json`, only reported.
+    Missing,
 }
 
 /// Whether larger or smaller values of a metric are better.
@@ -149,6 +138,10 @@ pub struct RunRecord {
     /// Every `--resume` of this run, oldest first.
     #[serde(default)]
     pub resumptions: Vec<Resumption>,
+    /// The data directory the run read (absolute), for a `--resume` without
+    /// `--data-dir`; none for generated data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
     /// The figure the run is ranked by, once finished.
     pub key_metric: Option<KeyMetric>,
     /// Wall-clock seconds of the process that finished the run.

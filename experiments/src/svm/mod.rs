@@ -128,7 +128,7 @@ pub struct SvmConfig {
     pub dataset: DataChoice,
     /// The model.
     pub model: LinearSvmConfig,
-    /// The optimizer's settings (burn's `AdamConfig`).
+    /// The optimizer's settings (the zoo's `FusedAdamConfig` or `FusedSgdConfig`: burn's fields, fused updates).
     pub optimizer: OptimizerConfig,
     /// The initial learning rate (decayed linearly to 1% over the run).
     pub learning_rate: f64,

@@ -23,16 +23,14 @@ use clap::{Args, Parser, Subcommand};
 use datasets::gates::{GateBatcher, GateDataset, LogicGate, TABLE_INPUTS, TABLE_ROWS};
 use models::{
     Activation, BinaryAccuracyMetric, Initialization, TabularLoss, TabularMlp, TabularMlpConfig,
-    fused::ZooBackend, optim::AdamConfig,
+    fused::{ZooBackend, optim::FusedAdamConfig},
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE, list_paths},
     backend::{self, BackendInfo, Device, InferenceBackend, TrainBackend},
-    cli::{
-        DeviceArgs, LayerWidths, RunArgs, layer_widths, per_epoch, positive_f64, positive_usize,
-    },
+    cli::{DeviceArgs, RunArgs, per_epoch, positive_f64, positive_usize},
     plot,
     run::{self, KeyMetric},
     runner,
@@ -42,14 +40,14 @@ use crate::{
 mod eval;
 mod preset;
 mod restore;
-mod sweep;
+mod seeds;
 mod train;
 
 pub use eval::{HiddenUnit, TableEval, evaluate, hidden_units};
 use eval::{table_inputs, table_targets, truth_table, units_table, write_surface};
 pub use preset::Preset;
 pub use restore::load_model;
-pub use sweep::train_one;
+pub use seeds::{SEEDS_NAME, train_one};
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "xor";
@@ -97,8 +95,8 @@ struct TrainArgs {
     #[arg(long)]
     gate: Option<LogicGate>,
     /// Hidden layer widths, comma-separated [zoo: 8; seed: 2].
-    #[arg(long, value_name = "W[,W...]", value_parser = layer_widths)]
-    hidden: Option<LayerWidths>,
+    #[arg(long, value_name = "W[,W...]", value_delimiter = ',', value_parser = positive_usize)]
+    hidden: Vec<usize>,
     /// Hidden activation: sigmoid, tanh or relu [zoo: tanh; seed: sigmoid].
     #[arg(long)]
     activation: Option<Activation>,
@@ -138,7 +136,7 @@ pub struct XorConfig {
     /// The network.
     pub model: TabularMlpConfig,
     /// Adam's settings (epsilon 1e-8 as in PyTorch and Keras; burn's default is 1e-5).
-    pub optimizer: AdamConfig,
+    pub optimizer: FusedAdamConfig,
     /// Adam learning rate.
     pub learning_rate: f64,
     /// Total full-batch steps.
@@ -219,8 +217,8 @@ impl TrainArgs {
         let gate = self.gate.unwrap_or(self.preset.default_gate());
         let mut config = XorConfig::from_preset(self.preset, gate, self.run.seed);
         let model = &mut config.model;
-        if let Some(LayerWidths(w)) = &self.hidden {
-            model.hidden = w.clone();
+        if !self.hidden.is_empty() {
+            model.hidden = self.hidden.clone();
         }
         if let Some(a) = self.activation {
             model.activation = a;
@@ -256,7 +254,7 @@ pub fn run(cli: Cli) -> Result<()> {
             restore::restore(&run::finished_run_dir(args.artifact_dir.as_deref(), NAME)?)
         }
         None => match cli.train.seeds {
-            Some(n) => sweep::sweep(&cli.train, n),
+            Some(n) => seeds::train_seeds(&cli.train, n),
             None => train::train(&cli.train),
         },
     }

@@ -4,7 +4,7 @@
 use burn::optim::decay::WeightDecayConfig;
 use clap::ValueEnum;
 use datasets::gates::{LogicGate, TABLE_ROWS};
-use models::optim::AdamConfig;
+use models::fused::optim::FusedAdamConfig;
 use models::{Activation, Initialization, NormalInit, TabularLoss, TabularMlpConfig};
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ pub enum Preset {
     /// The project's default: 2-8-1 with tanh hidden units, binary cross-entropy,
     /// Adam 0.03, 2,000 steps. Wider hidden layers remove the 2-2-1 net's local
     /// minima, tanh is zero-centred, and cross-entropy keeps gradients alive near
-    /// saturated outputs: it converges for every seed tried (see README).
+    /// saturated outputs: it converges for every seed tried (docs/experiments/xor.md).
     Zoo,
     /// The TensorFlow tutorial: 2-2-1 sigmoid, mean squared error, Keras
     /// initialisation, Adam 0.03, 5,000 steps. Stalls in a local minimum for some seeds.
@@ -54,7 +54,7 @@ const SKLEARN_ALPHA: f64 = 1e-4;
 #[derive(Debug, Clone)]
 pub(super) struct PresetSettings {
     pub model: TabularMlpConfig,
-    pub optimizer: AdamConfig,
+    pub optimizer: FusedAdamConfig,
     pub learning_rate: f64,
     pub steps: usize,
     pub steps_per_epoch: usize,
@@ -83,7 +83,7 @@ impl Preset {
     }
 
     pub(super) fn settings(self) -> PresetSettings {
-        let adam = AdamConfig::new().with_epsilon(ADAM_EPSILON);
+        let adam = FusedAdamConfig::new().with_epsilon(ADAM_EPSILON);
         let keras = |units: usize, activation: Activation| PresetSettings {
             model: TabularMlpConfig::new()
                 .with_hidden(vec![units])

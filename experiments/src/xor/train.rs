@@ -51,7 +51,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         None => training,
     };
     let title = format!("xor ({})", config.gate);
-    let Some(fitted) = runner::fit(&run, training, learner, config.epochs(), &title) else {
+    let Some(fitted) = runner::fit(&run, training, learner, config.epochs(), None, &title) else {
         return run.stop();
     };
 

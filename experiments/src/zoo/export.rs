@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use burn::train::metric::NumericEntry;
 use clap::Args;
 use serde_json::Value;
 
@@ -14,7 +13,7 @@ use super::{
     resolve::{history, history_series, load_summary, resolve_run},
     tfrecord::{scalar_event, version_event, write_record},
 };
-use crate::run::record::FoundRun;
+use crate::{metric_logs, run::record::FoundRun};
 
 /// Options of `zoo export`.
 #[derive(Debug, Args)]
@@ -56,9 +55,19 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<()> {
         .collect::<Result<_>>()?;
     for run in &runs {
         let mut series = iteration_series(&run.dir)?;
-        match load_summary(run) {
-            Ok(summary) => series.extend(epoch_series(&summary)),
-            Err(e) => println!("note: {e:#}; no per-epoch values"),
+        let per_epoch = match load_summary(run) {
+            Ok(summary) => epoch_series(&summary),
+            Err(_) => Vec::new(),
+        };
+        if per_epoch.is_empty() {
+            // A run that has not finished (stopped, interrupted, still training) has no
+            // summary yet: its per-epoch means come from the metric logs themselves.
+            let rows = serde_json::to_value(crate::runner::history(&run.dir))?;
+            series.extend(epoch_series(
+                &serde_json::json!({"metrics": {"history": rows}}),
+            ));
+        } else {
+            series.extend(per_epoch);
         }
         if series.is_empty() {
             println!(
@@ -76,75 +85,29 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<()> {
 }
 
 /// The per-iteration series of burn's metric logs under `dir`
-/// (`<split>/epoch-<N>/<Metric>.log`): tag `<split>/<metric>` (lower case, spaces
-/// and `_` as `_`), step counting iterations across epochs. The error names the
-/// file and line that does not parse.
+/// (`<split>/epoch-<N>/<Metric>.log`): tag `<split>/<metric key>`, step counting
+/// iterations across epochs. The error names the file and line that does not parse.
 pub fn iteration_series(dir: &Path) -> Result<Vec<Series>> {
     let mut all: Vec<Series> = Vec::new();
-    for split in ["train", "valid"] {
-        for (_, epoch_dir) in epoch_dirs(&dir.join(split))? {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&epoch_dir)
-                .with_context(|| format!("cannot list '{}'", epoch_dir.display()))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "log"))
-                .collect();
-            files.sort();
-            for file in files {
-                let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-                let tag = format!("{split}/{}", stem.to_lowercase().replace(' ', "_"));
-                let values = read_log(&file)?;
-                let series = match all.iter_mut().find(|s| s.tag == tag) {
-                    Some(s) => s,
-                    None => {
-                        all.push(Series {
-                            tag,
-                            points: Vec::new(),
-                        });
-                        all.last_mut().expect("just pushed")
-                    }
-                };
-                let mut step = series.points.last().map_or(0, |p| p.0);
-                for v in values {
-                    step += 1;
-                    series.points.push((step, v));
-                }
+    for log in metric_logs::read(dir)? {
+        let tag = format!("{}/{}", log.split, log.key);
+        let series = match all.iter_mut().find(|s| s.tag == tag) {
+            Some(s) => s,
+            None => {
+                all.push(Series {
+                    tag,
+                    points: Vec::new(),
+                });
+                all.last_mut().expect("just pushed")
             }
+        };
+        let mut step = series.points.last().map_or(0, |p| p.0);
+        for v in log.values() {
+            step += 1;
+            series.points.push((step, v));
         }
     }
     Ok(all)
-}
-
-/// `(N, path)` of each `epoch-<N>` directory under `split_dir`, by N; none if absent.
-fn epoch_dirs(split_dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
-    if !split_dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut dirs: Vec<(usize, PathBuf)> = std::fs::read_dir(split_dir)
-        .with_context(|| format!("cannot list '{}'", split_dir.display()))?
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let n = name.strip_prefix("epoch-")?.parse().ok()?;
-            Some((n, e.path()))
-        })
-        .collect();
-    dirs.sort();
-    Ok(dirs)
-}
-
-fn read_log(path: &Path) -> Result<Vec<f64>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read '{}'", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, line)| {
-            NumericEntry::deserialize(line.trim())
-                .map(|e| e.current())
-                .map_err(|e| anyhow::anyhow!("'{}' line {}: {e}", path.display(), i + 1))
-        })
-        .collect()
 }
 
 /// The per-epoch series of a summary's `metrics.history`: tag `epoch/<key>`, step = epoch.

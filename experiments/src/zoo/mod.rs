@@ -1,5 +1,5 @@
 //! `zoo`: lists, compares, sweeps, reports on and exports the runs under the artifacts
-//! root (the run directories described in `RUNS-SPEC.md`).
+//! root (the run directories of [`crate::run`]; docs/runs.md describes them).
 //!
 //! One module per command; [`run`] dispatches the parsed [`Cli`].
 
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+pub mod child;
 pub mod compare;
 pub mod export;
 pub mod report;

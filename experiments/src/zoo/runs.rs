@@ -6,23 +6,31 @@ use anyhow::Result;
 use clap::Args;
 
 use super::table;
-use crate::run::record::{FoundRun, find_runs};
+use crate::{
+    registry,
+    run::record::{FoundRun, find_runs},
+};
 
 /// Options of `zoo runs`.
 #[derive(Debug, Args)]
 pub struct RunsArgs {
-    /// Only the runs of this experiment (xor, mnist, linreg, lcd, svm, kmeans).
+    /// Only the runs of this experiment (xor, reverse, mnist, linreg, lcd, svm, kmeans;
+    /// `xor --seeds` runs are `xor-seeds`).
     pub experiment: Option<String>,
 }
 
 /// Lists the runs (of one experiment, if given) under `root`.
 pub fn run(root: &Path, args: &RunsArgs) -> Result<()> {
-    let runs = list(root, args.experiment.as_deref());
+    let experiment = args.experiment.as_deref();
+    let runs = list(root, experiment);
+    if let Some(name) = experiment
+        && runs.is_empty()
+        && name != crate::xor::SEEDS_NAME
+    {
+        registry::find(name)?;
+    }
     if runs.is_empty() {
-        let what = args
-            .experiment
-            .as_deref()
-            .map_or("runs".to_string(), |e| format!("{e} runs"));
+        let what = experiment.map_or("runs".to_string(), |e| format!("{e} runs"));
         println!(
             "no {what} under '{}' (looked for run.json up to four levels down; set --artifacts or ZOO_ARTIFACTS to look elsewhere)",
             root.display()

@@ -15,7 +15,7 @@ use flate2::read::MultiGzDecoder;
 use super::{MnistError, MnistKind, Split};
 
 /// SHA-256 of the four uncompressed files, by file name.
-pub fn checksums(kind: MnistKind) -> [(&'static str, &'static str); 4] {
+pub(crate) fn checksums(kind: MnistKind) -> [(&'static str, &'static str); 4] {
     match kind {
         MnistKind::Mnist => [
             (
@@ -57,7 +57,7 @@ pub fn checksums(kind: MnistKind) -> [(&'static str, &'static str); 4] {
 }
 
 /// The public mirror files are downloaded from (`<base><name>.gz`).
-pub fn default_mirror(kind: MnistKind) -> &'static str {
+pub(crate) fn default_mirror(kind: MnistKind) -> &'static str {
     match kind {
         MnistKind::Mnist => "https://storage.googleapis.com/cvdf-datasets/mnist/",
         MnistKind::Fashion => "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
@@ -65,7 +65,7 @@ pub fn default_mirror(kind: MnistKind) -> &'static str {
 }
 
 /// `dir/name` if it exists, else `dir/name.gz` if that exists.
-pub fn existing_file(dir: &Path, name: &str) -> Option<PathBuf> {
+pub(crate) fn existing_file(dir: &Path, name: &str) -> Option<PathBuf> {
     [dir.join(name), dir.join(format!("{name}.gz"))]
         .into_iter()
         .find(|p| p.is_file())
@@ -73,9 +73,14 @@ pub fn existing_file(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// Names of the files of `kind` missing from `dir`.
 pub fn missing_files(dir: &Path, kind: MnistKind) -> Vec<&'static str> {
-    [Split::Train, Split::Test]
-        .into_iter()
-        .flat_map(|s| kind.files(s))
+    missing_files_of(dir, kind, &[Split::Train, Split::Test])
+}
+
+/// Names of the files of `kind`'s `splits` missing from `dir`.
+fn missing_files_of(dir: &Path, kind: MnistKind, splits: &[Split]) -> Vec<&'static str> {
+    splits
+        .iter()
+        .flat_map(|&s| kind.files(s))
         .filter(|name| existing_file(dir, name).is_none())
         .collect()
 }
@@ -115,8 +120,27 @@ impl Search {
 
     /// The directory holding all four files, downloading into the cache if needed.
     pub fn locate(&self) -> Result<PathBuf, MnistError> {
+        self.locate_for(&[Split::Train, Split::Test])
+    }
+
+    /// The directory holding the files of `splits` (`[Split::Test]` to classify test
+    /// images without the training set), downloading into the cache if needed.
+    pub fn locate_for(&self, splits: &[Split]) -> Result<PathBuf, MnistError> {
         let kind = self.kind;
+        let missing_files = |dir: &Path, kind| missing_files_of(dir, kind, splits);
         let complete = |dir: &Path, what: &str| -> Result<PathBuf, MnistError> {
+            if !dir.is_dir() {
+                let why = if dir.exists() {
+                    "is not a directory"
+                } else {
+                    "does not exist"
+                };
+                return Err(MnistError::NotFound(format!(
+                    "{what} '{}' {why}; it must be a directory holding the four {} IDX files (raw or .gz)",
+                    dir.display(),
+                    kind.name()
+                )));
+            }
             let missing = missing_files(dir, kind);
             if missing.is_empty() {
                 return Ok(dir.to_path_buf());
@@ -160,7 +184,7 @@ impl Search {
 }
 
 /// Downloads every missing file of `kind` from `mirror` into `dir`.
-pub fn download_all(kind: MnistKind, dir: &Path, mirror: &str) -> Result<(), MnistError> {
+pub(crate) fn download_all(kind: MnistKind, dir: &Path, mirror: &str) -> Result<(), MnistError> {
     fs::create_dir_all(dir)
         .map_err(|e| MnistError::Download(format!("cannot create '{}': {e}", dir.display())))?;
     for (name, sha256) in checksums(kind) {
@@ -174,18 +198,18 @@ pub fn download_all(kind: MnistKind, dir: &Path, mirror: &str) -> Result<(), Mni
 
 /// Downloads a gzip file to `dest` through a temporary file, checks the SHA-256 of its
 /// uncompressed content against `sha256`, then renames it into place.
-pub fn download_gz(url: &str, dest: &Path, sha256: &str) -> Result<(), MnistError> {
+pub(crate) fn download_gz(url: &str, dest: &Path, sha256: &str) -> Result<(), MnistError> {
     crate::download::fetch_verified(url, dest, sha256, "the uncompressed file's", sha256_of_gz)
         .map_err(MnistError::Download)
 }
 
 /// SHA-256 (hex) of the uncompressed content of a gzip file, streamed.
-pub fn sha256_of_gz(path: &Path) -> io::Result<String> {
+pub(crate) fn sha256_of_gz(path: &Path) -> io::Result<String> {
     crate::download::sha256_of_reader(MultiGzDecoder::new(File::open(path)?))
 }
 
 /// Writes `bytes` gzip-compressed to `path` (fixtures and tests).
-pub fn write_gz(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_gz(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut enc = flate2::write::GzEncoder::new(File::create(path)?, flate2::Compression::fast());
     enc.write_all(bytes)?;
     enc.finish()?.sync_all()

@@ -11,7 +11,8 @@
 //!   graph node whose backward step calls `B::dense_backward` (see `autodiff.rs`).
 //! - [`ZooBackend::adam_step`] and [`ZooBackend::sgd_step`]: one Adam (SGD, with
 //!   momentum) update of a parameter, its state and its gradient, in one pass
-//!   (`crate::optim` plugs them into burn's optimizer traits).
+//!   ([`optim`] plugs them into burn's optimizer traits: [`optim::FusedAdamConfig`] and
+//!   [`optim::FusedSgdConfig`] replace burn's `AdamConfig` and `SgdConfig`).
 //! - [`ZooBackend::nearest_centroid`] and [`ZooBackend::cluster_sums`]: k-means'
 //!   assignment (the distance product, each row's nearest centroid and its distance)
 //!   and the per-cluster sums of the rows.
@@ -26,6 +27,7 @@
 
 mod autodiff;
 mod flex;
+pub mod optim;
 pub mod reference;
 #[cfg(test)]
 mod tests;

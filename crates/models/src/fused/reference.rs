@@ -31,7 +31,7 @@ pub fn dense_forward<B: Backend>(
 }
 
 /// `activation(z + bias)`: the dense layer after its matrix product.
-pub fn bias_activation<B: Backend>(
+fn bias_activation<B: Backend>(
     z: FloatTensor<B>,
     bias: Option<FloatTensor<B>>,
     activation: DenseActivation,

@@ -8,8 +8,8 @@ use burn::optim::SimpleOptimizer;
 use burn::optim::decay::WeightDecayConfig;
 use burn::tensor::{Tensor, TensorData, TensorPrimitive, backend::Backend};
 
+use super::optim::FusedAdamConfig;
 use super::{AdamStep, DenseActivation, ZooBackend, dense, reference};
-use crate::optim::AdamConfig;
 
 const SHAPES: [(usize, usize, usize); 6] = [
     (1, 1, 1),
@@ -239,7 +239,7 @@ fn fused_adam_matches_burns_adam_over_several_steps() {
         for weight_decay in [false, true] {
             let what = format!("{shape:?} weight decay {weight_decay}");
             let decay = weight_decay.then(|| WeightDecayConfig::new(0.01));
-            let fused = AdamConfig::new()
+            let fused = FusedAdamConfig::new()
                 .with_epsilon(1e-8)
                 .with_weight_decay(decay.clone())
                 .build();
@@ -262,7 +262,7 @@ fn fused_adam_matches_burns_adam_over_several_steps() {
 #[test]
 fn fused_adam_state_is_burns_record() {
     // The moments and step count are burn's `AdamState`, so burn's Adam continues it.
-    let adam = AdamConfig::new().build();
+    let adam = FusedAdamConfig::new().build();
     let burn_adam = burn::optim::AdamConfig::new().build();
     let param = random::<Flex, 1>([7], 1);
     let grad = random::<Flex, 1>([7], 2);
@@ -319,7 +319,7 @@ fn checkpoints_of_the_fused_path_continue_on_the_generic_path() {
     let y = Tensor::<Fused, 1, Int>::from_data([0, 1, 2, 1, 0], &device);
     Fused::seed(&device, 3);
     let mut model = config.init::<Fused>(&device).unwrap();
-    let mut optim = AdamConfig::new().init::<Fused, MlpClassifier<Fused>>();
+    let mut optim = FusedAdamConfig::new().init::<Fused, MlpClassifier<Fused>>();
     for _ in 0..3 {
         let loss = model.forward_classification(x.clone(), y.clone()).loss;
         let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -431,7 +431,7 @@ fn flex_kmeans_assignment_and_sums_match_the_reference() {
 
 #[test]
 fn fused_sgd_matches_burns_sgd_over_several_steps() {
-    use crate::optim::SgdConfig;
+    use crate::fused::optim::FusedSgdConfig;
     use burn::optim::momentum::MomentumConfig;
     let momenta = [
         None,
@@ -446,7 +446,7 @@ fn fused_sgd_matches_burns_sgd_over_several_steps() {
         for momentum in &momenta {
             for decay in [None, Some(WeightDecayConfig::new(0.01))] {
                 let what = format!("{shape:?} {momentum:?} {decay:?}");
-                let fused = SgdConfig::new()
+                let fused = FusedSgdConfig::new()
                     .with_momentum(momentum.clone())
                     .with_weight_decay(decay.clone())
                     .build();
@@ -466,7 +466,7 @@ fn fused_sgd_matches_burns_sgd_over_several_steps() {
 
 #[test]
 fn sgd_checkpoints_of_the_fused_path_continue_with_burns_sgd() {
-    use crate::optim::SgdConfig;
+    use crate::fused::optim::FusedSgdConfig;
     use crate::{MlpClassifier, MlpClassifierConfig};
     use burn::optim::momentum::MomentumConfig;
     use burn::optim::{GradientsParams, Optimizer};
@@ -483,7 +483,7 @@ fn sgd_checkpoints_of_the_fused_path_continue_with_burns_sgd() {
     let y = Tensor::<Fused, 1, Int>::from_data([0, 1, 2, 1], &device);
     let momentum = Some(MomentumConfig::new());
     let mut model = config.init::<Fused>(&device).unwrap();
-    let mut optim = SgdConfig::new()
+    let mut optim = FusedSgdConfig::new()
         .with_momentum(momentum.clone())
         .init::<Fused, MlpClassifier<Fused>>();
     let step = |model: MlpClassifier<Fused>| {

@@ -25,7 +25,7 @@ pub struct KMeansData<B: Backend> {
 impl<B: Backend> KMeansData<B> {
     /// Rows per chunk for `n_features` columns when none is given: at most
     /// [`DEFAULT_CHUNK_BYTES`] of `f32` per chunk.
-    pub fn default_chunk_rows(n_features: usize) -> usize {
+    pub(crate) fn default_chunk_rows(n_features: usize) -> usize {
         let rows = (DEFAULT_CHUNK_BYTES / (4 * n_features.max(1))).max(1);
         // A multiple of 8 splits into equal product batches.
         if rows >= 8 { rows / 8 * 8 } else { rows }

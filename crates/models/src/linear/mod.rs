@@ -23,7 +23,7 @@ use burn::{
     train::{ClassificationOutput, InferenceStep, RegressionOutput, TrainOutput, TrainStep},
 };
 
-use crate::mlp_classifier::cross_entropy;
+use crate::loss::{cross_entropy, mse_loss};
 
 pub use exact::{ExactFit, least_squares};
 
@@ -143,7 +143,7 @@ impl<B: Backend> LinearModel<B> {
 
     /// The objective: mean squared error of `predictions` plus the L2 penalty, shape `[1]`.
     pub fn loss(&self, predictions: Tensor<B, 2>, targets: Tensor<B, 2>) -> Tensor<B, 1> {
-        let mse = (predictions - targets).powi_scalar(2).mean();
+        let mse = mse_loss(predictions, targets);
         if self.l2 > 0.0 {
             mse + self.penalty()
         } else {

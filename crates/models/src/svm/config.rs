@@ -25,7 +25,7 @@ pub enum MulticlassHinge {
 
 impl MulticlassHinge {
     /// Every variant with its command-line name.
-    pub const NAMES: [(&'static str, MulticlassHinge); 3] = [
+    pub(crate) const NAMES: [(&'static str, MulticlassHinge); 3] = [
         ("crammer-singer", Self::CrammerSinger),
         ("ovr", Self::OneVsRest),
         ("ovr-squared", Self::OneVsRestSquared),

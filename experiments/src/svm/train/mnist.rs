@@ -37,7 +37,7 @@ struct MnistMetrics {
     history: Vec<runner::EpochRow>,
 }
 
-pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<()> {
+pub(super) fn train_mnist(args: &TrainArgs, mut plan: RunPlan<SvmConfig>) -> Result<()> {
     let config = &plan.config;
     let kind = MnistKind::Mnist;
     let MnistSplits {
@@ -50,7 +50,7 @@ pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<
         ..
     } = MnistSplits::load(
         kind,
-        args.data_dir.as_deref(),
+        plan.data_dir(args.data_dir.as_deref()).as_deref(),
         config.valid_size,
         config.train_limit,
         config.test_limit,
@@ -67,6 +67,7 @@ pub(super) fn train_mnist(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<
         config.valid_size
     );
     let seed = config.seed;
+    plan.read_data_from(&data_dir);
     let mut run = plan.open(&info, seed)?;
     let config = &run.config;
 

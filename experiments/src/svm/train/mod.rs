@@ -64,7 +64,7 @@ fn fit(
                 .metrics((AccuracyMetric::new(), LossMetric::new()))
                 .metric_train_numeric(LearningRateMetric::new());
             let learner = Learner::new(model, $optimizer, scheduler);
-            runner::fit(run, training, learner, config.epochs, title)
+            runner::fit(run, training, learner, config.epochs, None, title)
         }};
     }
     Ok(match &config.optimizer {

@@ -4,7 +4,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 
 use super::doc::Block;
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1640px;margin:2em auto;\
 padding:0 1em;color:#222;line-height:1.45}h1{border-bottom:2px solid #ddd}\
 h2{margin-top:2em;border-bottom:1px solid #eee}table{border-collapse:collapse;margin:.8em 0}\
 th,td{border:1px solid #ccc;padding:.25em .7em;text-align:left;font-variant-numeric:tabular-nums}\

@@ -17,7 +17,7 @@ use super::{
     sweep::{plan::short_hash, summary},
     table,
 };
-use crate::run::record::{FoundRun, Goal, find_runs};
+use crate::run::record::{FoundRun, Goal, Status, find_runs};
 
 pub mod doc;
 pub mod html;
@@ -99,7 +99,8 @@ fn experiment_blocks(root: &Path, experiment: &str, runs: &[FoundRun], out: &mut
         finished.len()
     )));
     leaderboard(&finished, out);
-    if let Some(newest) = finished.first() {
+    unfinished(runs, out);
+    if let Some(newest) = newest_plain_run(root, experiment, &finished) {
         let pngs = pngs(&newest.dir);
         if !pngs.is_empty() {
             out.push(Block::Heading(
@@ -126,6 +127,59 @@ fn experiment_blocks(root: &Path, experiment: &str, runs: &[FoundRun], out: &mut
             sweep_blocks(experiment, &path, out);
         }
     }
+}
+
+/// The run whose plots the report shows: the one `<root>/<experiment>/latest` points
+/// to when it is finished, else the newest finished run directly under
+/// `<root>/<experiment>` (a plain run, not a sweep's), else the newest finished run.
+fn newest_plain_run<'a>(
+    root: &Path,
+    experiment: &str,
+    finished: &[&'a FoundRun],
+) -> Option<&'a FoundRun> {
+    let home = root.join(experiment);
+    let latest = std::fs::canonicalize(home.join(crate::run::id::LATEST)).ok();
+    let same =
+        |run: &&&FoundRun| latest.is_some() && std::fs::canonicalize(&run.dir).ok() == latest;
+    let plain = |run: &&&FoundRun| run.dir.parent() == Some(home.as_path());
+    finished
+        .iter()
+        .find(same)
+        .or_else(|| finished.iter().find(plain))
+        .or_else(|| finished.first())
+        .copied()
+}
+
+/// The runs that did not finish (running, stopped, failed, interrupted), with how each
+/// stands and how to continue it.
+fn unfinished(runs: &[FoundRun], out: &mut Vec<Block>) {
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .filter(|r| !is_finished(r))
+        .map(|r| {
+            let status = r.record.effective_status();
+            let note = match status {
+                Status::Failed => r.record.error.clone().unwrap_or_default(),
+                Status::Running => format!("process {}", r.record.pid),
+                _ => format!(
+                    "{} --resume --artifact-dir {}",
+                    r.record.experiment,
+                    r.dir.display()
+                ),
+            };
+            vec![r.record.id.clone(), status.to_string(), note]
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    out.push(Block::Heading(3, "Runs not finished".into()));
+    out.push(Block::Table {
+        header: ["run", "status", "error, or how to continue"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    });
 }
 
 /// Finished runs with a key metric, best first (ties: newest first).
@@ -252,15 +306,15 @@ fn sweep_blocks(experiment: &str, path: &Path, out: &mut Vec<Block>) {
         }
     };
     out.push(Block::Heading(3, format!("Sweep {}", file.slug)));
-    let last = file.first_seed + file.seeds.saturating_sub(1);
-    let extra = if file.extra.is_empty() {
+    let last = file.spec.first_seed + file.spec.seeds.saturating_sub(1);
+    let extra = if file.spec.extra.is_empty() {
         String::new()
     } else {
-        format!(", extra flags: {}", file.extra.join(" "))
+        format!(", extra flags: {}", file.spec.extra.join(" "))
     };
     out.push(Block::Text(format!(
         "Seeds {}..={last}{extra}.",
-        file.first_seed
+        file.spec.first_seed
     )));
     let (header, rows) = summary::table_rows(&file);
     out.push(Block::Table { header, rows });

@@ -2,13 +2,7 @@
 //! one run directory each, skipping runs that finished before (so an interrupted
 //! sweep resumes when run again), then summarises each grid point.
 
-use std::{
-    fs::File,
-    io::Write,
-    path::{Path, PathBuf},
-    process::{Command, Stdio},
-    time::Instant,
-};
+use std::{io::Write, path::Path, time::Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -18,13 +12,14 @@ use crate::run::record::{RunRecord, Status};
 pub mod plan;
 pub mod summary;
 
-use plan::{Action, GridAxis, PlannedRun, SweepSpec, parse_grid, point_label};
+use super::child;
+use plan::{Action, GridAxis, SweepSpec, parse_grid, point_label};
 
 /// Options of `zoo sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// The experiment binary to run (xor, mnist, linreg, lcd, svm, kmeans); it must be
-    /// built next to zoo.
+    /// The experiment to run (xor, reverse, mnist, linreg, lcd, svm, kmeans); its
+    /// binary must be built next to zoo.
     pub experiment: String,
 
     /// A grid axis: the experiment's flag (without dashes; '_' becomes '-') and its
@@ -67,9 +62,8 @@ impl SweepArgs {
 /// Runs the sweep under `root`; fails at the end if any run did not finish.
 pub fn run(root: &Path, args: &SweepArgs) -> Result<()> {
     let spec = args.spec();
-    spec.validate()?;
-    let exe = sibling_binary(&spec.experiment)?;
     let plan = plan::plan(&spec, root)?;
+    let exe = child::sibling_binary(&spec.experiment)?;
     std::fs::create_dir_all(&plan.dir)
         .with_context(|| format!("cannot create '{}'", plan.dir.display()))?;
     let total = plan.runs.len();
@@ -103,14 +97,14 @@ pub fn run(root: &Path, args: &SweepArgs) -> Result<()> {
                     remove_inside(&plan.dir, &run.dir)?;
                 }
                 let started = Instant::now();
-                match execute(&exe, run) {
+                match child::run_logged(&exe, &run.args, &run.log, &run.dir) {
                     Ok(()) => println!(
                         "{} ({:.1} s)",
                         outcome(&run.dir),
                         started.elapsed().as_secs_f64()
                     ),
                     Err(e) => {
-                        println!("FAILED: {e:#} (log: {})", run.log.display());
+                        println!("FAILED: {e:#}");
                         failures.push(format!("{}: {e:#}", run.dir.display()));
                     }
                 }
@@ -136,20 +130,6 @@ pub fn run(root: &Path, args: &SweepArgs) -> Result<()> {
     Ok(())
 }
 
-/// The experiment binary next to the running one; the error says where it looked.
-pub fn sibling_binary(experiment: &str) -> Result<PathBuf> {
-    let me = std::env::current_exe().context("cannot locate the zoo binary")?;
-    let dir = me.parent().unwrap_or(Path::new("."));
-    let path = dir.join(format!("{experiment}{}", std::env::consts::EXE_SUFFIX));
-    if !path.is_file() {
-        bail!(
-            "no '{experiment}' binary next to zoo (looked for '{}'); build it, e.g. cargo build --release -p experiments --bin {experiment}",
-            path.display()
-        );
-    }
-    Ok(path)
-}
-
 /// Deletes `dir` (a non-finished run), refusing anything outside `sweep_dir`.
 fn remove_inside(sweep_dir: &Path, dir: &Path) -> Result<()> {
     if dir == sweep_dir || !dir.starts_with(sweep_dir) {
@@ -160,36 +140,6 @@ fn remove_inside(sweep_dir: &Path, dir: &Path) -> Result<()> {
         );
     }
     std::fs::remove_dir_all(dir).with_context(|| format!("cannot delete '{}'", dir.display()))
-}
-
-/// Runs one child with its output in the run's log; fails unless it exits cleanly
-/// and records the run as finished.
-fn execute(exe: &Path, run: &PlannedRun) -> Result<()> {
-    let log =
-        File::create(&run.log).with_context(|| format!("cannot create '{}'", run.log.display()))?;
-    let err_log = log
-        .try_clone()
-        .with_context(|| format!("cannot share '{}'", run.log.display()))?;
-    let status = Command::new(exe)
-        .args(&run.args)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(err_log)
-        .status()
-        .with_context(|| format!("cannot start '{}'", exe.display()))?;
-    let record = RunRecord::load(&run.dir);
-    if !status.success() {
-        let why = record.ok().and_then(|r| r.error);
-        bail!(
-            "{status}{}",
-            why.map_or(String::new(), |e| format!(": {e}"))
-        );
-    }
-    match record {
-        Ok(r) if r.status == Status::Finished => Ok(()),
-        Ok(r) => bail!("exited cleanly but the run is {}", r.status),
-        Err(e) => Err(e.context("exited cleanly without a run record")),
-    }
 }
 
 /// `finished accuracy=1`, or the status of a run that is not finished.

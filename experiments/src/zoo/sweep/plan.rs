@@ -47,7 +47,7 @@ pub fn parse_grid(s: &str) -> Result<GridAxis, String> {
 }
 
 /// A sweep: an experiment, its grid, the seeds and the extra flags every run gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepSpec {
     /// The experiment binary (`xor`).
     pub experiment: String,
@@ -76,12 +76,7 @@ impl SweepSpec {
                 && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
         };
-        if !simple(&self.experiment) {
-            bail!(
-                "experiment '{}' is not a binary name (xor, mnist, linreg, lcd, svm, kmeans)",
-                self.experiment
-            );
-        }
+        crate::registry::find(&self.experiment)?;
         if let Some(name) = &self.name
             && !simple(name)
         {

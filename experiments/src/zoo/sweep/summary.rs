@@ -9,7 +9,7 @@ use std::{
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::plan::{GridAxis, SweepPlan, SweepSpec, point_label};
+use super::plan::{SweepPlan, SweepSpec, point_label};
 use crate::{
     plot::{SpreadGroup, spread_png},
     run::record::{Goal, RunRecord, Status},
@@ -24,20 +24,11 @@ pub const SWEEP_PLOT: &str = "sweep.png";
 /// The content of `sweep.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepFile {
-    /// The experiment.
-    pub experiment: String,
+    /// The sweep: experiment, grid, seeds, name and extra flags.
+    #[serde(flatten)]
+    pub spec: SweepSpec,
     /// The sweep's directory name.
     pub slug: String,
-    /// The grid axes.
-    pub grid: Vec<GridAxis>,
-    /// The first seed.
-    pub first_seed: u64,
-    /// Seeds per point.
-    pub seeds: u64,
-    /// The sweep's name, if given.
-    pub name: Option<String>,
-    /// Extra flags every run got.
-    pub extra: Vec<String>,
     /// Name of the key metric (from the runs).
     pub key_metric: Option<String>,
     /// Whether larger or smaller key metric values are better.
@@ -103,7 +94,7 @@ pub struct RunResult {
     /// Seed.
     pub seed: u64,
     /// Status (`finished`, `failed`, ..., `missing` without a record).
-    pub status: String,
+    pub status: Status,
     /// Key metric value, once finished.
     pub key_metric: Option<f64>,
     /// Wall seconds, once finished.
@@ -136,7 +127,7 @@ pub fn summarise(spec: &SweepSpec, plan: &SweepPlan) -> SweepFile {
             seed: run.seed,
             status: record
                 .as_ref()
-                .map_or("missing".to_string(), |r| r.effective_status().to_string()),
+                .map_or(Status::Missing, RunRecord::effective_status),
             key_metric: finished.and_then(|r| r.key_metric.as_ref().map(|k| k.value)),
             wall_seconds: finished.and_then(|r| r.wall_seconds),
         };
@@ -154,7 +145,11 @@ pub fn summarise(spec: &SweepSpec, plan: &SweepPlan) -> SweepFile {
         }
     }
     for p in &mut points {
-        let done: Vec<&RunResult> = p.runs.iter().filter(|r| r.status == "finished").collect();
+        let done: Vec<&RunResult> = p
+            .runs
+            .iter()
+            .filter(|r| r.status == Status::Finished)
+            .collect();
         p.n = done.len();
         p.not_finished = p.runs.len() - done.len();
         let metric: Vec<f64> = done.iter().filter_map(|r| r.key_metric).collect();
@@ -163,13 +158,8 @@ pub fn summarise(spec: &SweepSpec, plan: &SweepPlan) -> SweepFile {
         p.wall_seconds = Spread::of(&wall);
     }
     SweepFile {
-        experiment: spec.experiment.clone(),
+        spec: spec.clone(),
         slug: spec.slug(),
-        grid: spec.grid.clone(),
-        first_seed: spec.first_seed,
-        seeds: spec.seeds,
-        name: spec.name.clone(),
-        extra: spec.extra.clone(),
         key_metric,
         goal,
         points,
@@ -261,7 +251,7 @@ pub fn plot(dir: &Path, file: &SweepFile) -> Result<Option<PathBuf>> {
     }
     let metric = file.key_metric.as_deref().unwrap_or("key metric");
     let path = dir.join(SWEEP_PLOT);
-    let title = format!("{} sweep: {metric} per grid point", file.experiment);
+    let title = format!("{} sweep: {metric} per grid point", file.spec.experiment);
     spread_png(&path, &title, metric, &groups)?;
     Ok(Some(path))
 }
@@ -309,8 +299,8 @@ mod tests {
         assert_eq!((s.mean, s.min, s.max), (0.75, 0.5, 1.0));
         let b = &file.points[1];
         assert_eq!(
-            (b.n, b.not_finished, b.runs[1].status.as_str()),
-            (1, 1, "missing")
+            (b.n, b.not_finished, b.runs[1].status),
+            (1, 1, Status::Missing)
         );
         assert!(render(&file).contains("accuracy mean ± std"));
 

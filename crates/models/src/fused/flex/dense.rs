@@ -13,6 +13,11 @@ use crate::fused::{DenseActivation, DenseGrads, reference};
 /// `[batch, d_out]`), with matrixmultiply (ndarray's `general_mat_mul`, threaded) on
 /// views of both buffers: on the MNIST layer (784×128 · 128×512) it takes 0.61–0.78 ms
 /// on 2 cores where gemm, through Flex's matmul, takes 1.9–2.4 ms.
+///
+/// A speed gap of Flex 0.21's matmul with a transposed operand, measured here, not a
+/// bug. No upstream issue is filed for this 2-D case; the closest is
+/// <https://github.com/antimora/burn-flex/issues/39> (in Flex's original repository:
+/// the slow path of its batched matmul on a transposed view).
 fn weight_gradient(x: FlexTensor, g: &FlexTensor) -> FlexTensor {
     let x = contiguous(x);
     let (batch, d_in, d_out) = (x.shape()[0], x.shape()[1], g.shape()[1]);

@@ -3,9 +3,14 @@
 //! traits ([`SimpleOptimizer`] behind an [`OptimizerAdaptor`]), so the learner,
 //! gradient clipping, checkpoints and resume work as with burn's.
 //!
-//! [`AdamConfig`] and [`SgdConfig`] have burn's fields, defaults and JSON. Adam's state
-//! is burn's own [`AdamState`] record; SGD's is [`SgdState`], whose fields and
-//! serialized form are burn's (burn keeps its velocity private): optimizer checkpoints
+//! The names start with `Fused` so that they cannot be mistaken for burn's
+//! `burn::optim::AdamConfig` / `SgdConfig`: those build burn's own optimizers, which
+//! work too but without the fused update.
+//!
+//! [`FusedAdamConfig`] and [`FusedSgdConfig`] have burn's fields, defaults and JSON (a
+//! `config.json` written with either loads into the other). Adam's state is burn's own
+//! [`AdamState`] record; SGD's is [`FusedSgdState`], whose fields and serialized form
+//! are burn's `SgdState` (burn keeps its velocity private): optimizer checkpoints
 //! written with burn's optimizers load here, and the other way round.
 
 use burn::{
@@ -23,11 +28,12 @@ use burn::{
     },
 };
 
-use crate::fused::{AdamStep, SgdMomentum, SgdStep, ZooBackend};
+use super::{AdamStep, SgdMomentum, SgdStep, ZooBackend};
 
-/// Adam's settings: burn's `AdamConfig` (same fields, defaults and JSON).
+/// Adam's settings, for [`FusedAdam`]: burn's `AdamConfig` (same fields, defaults and
+/// JSON).
 #[derive(Config, Debug)]
-pub struct AdamConfig {
+pub struct FusedAdamConfig {
     /// Decay of the first moment.
     #[config(default = 0.9)]
     pub beta_1: f32,
@@ -48,7 +54,7 @@ pub struct AdamConfig {
 
 /// Adam whose update is [`ZooBackend::adam_step`] (burn's `Adam` for AMSGrad).
 #[derive(Clone)]
-pub struct Adam {
+pub struct FusedAdam {
     beta_1: f32,
     beta_2: f32,
     epsilon: f32,
@@ -56,9 +62,9 @@ pub struct Adam {
     amsgrad: Option<burn::optim::Adam>,
 }
 
-impl AdamConfig {
+impl FusedAdamConfig {
     /// The optimizer these settings describe.
-    pub fn build(&self) -> Adam {
+    pub fn build(&self) -> FusedAdam {
         let amsgrad = self.amsgrad.then(|| {
             burn::optim::AdamConfig::new()
                 .with_beta_1(self.beta_1)
@@ -68,7 +74,7 @@ impl AdamConfig {
                 .with_weight_decay(self.weight_decay.clone())
                 .build()
         });
-        Adam {
+        FusedAdam {
             beta_1: self.beta_1,
             beta_2: self.beta_2,
             epsilon: self.epsilon,
@@ -78,7 +84,7 @@ impl AdamConfig {
     }
 
     /// The optimizer for module `M` on `B`, as burn's `AdamConfig::init`.
-    pub fn init<B, M>(&self) -> OptimizerAdaptor<Adam, M, B>
+    pub fn init<B, M>(&self) -> OptimizerAdaptor<FusedAdam, M, B>
     where
         B: AutodiffBackend,
         B::InnerBackend: ZooBackend,
@@ -88,7 +94,7 @@ impl AdamConfig {
     }
 }
 
-impl<B: ZooBackend> SimpleOptimizer<B> for Adam {
+impl<B: ZooBackend> SimpleOptimizer<B> for FusedAdam {
     type State<const D: usize> = AdamState<B, D>;
 
     fn step<const D: usize>(
@@ -134,9 +140,9 @@ impl<B: ZooBackend> SimpleOptimizer<B> for Adam {
     }
 }
 
-/// SGD's settings: burn's `SgdConfig` (same fields, defaults and JSON).
+/// SGD's settings, for [`FusedSgd`]: burn's `SgdConfig` (same fields, defaults and JSON).
 #[derive(Config, Debug)]
-pub struct SgdConfig {
+pub struct FusedSgdConfig {
     /// L2 penalty added to the gradient.
     pub weight_decay: Option<WeightDecayConfig>,
     /// Momentum (none: plain SGD).
@@ -147,29 +153,34 @@ pub struct SgdConfig {
 
 /// SGD whose update is [`ZooBackend::sgd_step`].
 #[derive(Clone)]
-pub struct Sgd {
+pub struct FusedSgd {
     weight_decay: f32,
     momentum: Option<SgdMomentum>,
 }
 
 /// SGD's state for one parameter: burn's `SgdState` (the same fields and records).
+///
+/// A copy of burn's records rather than burn's own because burn 0.21 keeps
+/// `MomentumState`'s velocity private, with no accessor, so the fused step could not
+/// read it. Upstream: <https://github.com/tracel-ai/burn/pull/2561> made the other
+/// optimizer states' fields public, not this one; no issue is filed.
 #[derive(Record, Clone)]
-pub struct SgdState<B: Backend, const D: usize> {
+pub struct FusedSgdState<B: Backend, const D: usize> {
     /// The velocity, with momentum.
-    pub momentum: Option<MomentumState<B, D>>,
+    pub momentum: Option<FusedMomentumState<B, D>>,
 }
 
 /// The velocity of SGD with momentum: burn's `MomentumState`.
 #[derive(Record, Clone)]
-pub struct MomentumState<B: Backend, const D: usize> {
+pub struct FusedMomentumState<B: Backend, const D: usize> {
     /// The running velocity.
     pub velocity: Tensor<B, D>,
 }
 
-impl SgdConfig {
+impl FusedSgdConfig {
     /// The optimizer these settings describe.
-    pub fn build(&self) -> Sgd {
-        Sgd {
+    pub fn build(&self) -> FusedSgd {
+        FusedSgd {
             weight_decay: self.weight_decay.as_ref().map_or(0.0, |d| d.penalty),
             momentum: self.momentum.as_ref().map(|m| SgdMomentum {
                 momentum: m.momentum as f32,
@@ -180,7 +191,7 @@ impl SgdConfig {
     }
 
     /// The optimizer for module `M` on `B`, as burn's `SgdConfig::init`.
-    pub fn init<B, M>(&self) -> OptimizerAdaptor<Sgd, M, B>
+    pub fn init<B, M>(&self) -> OptimizerAdaptor<FusedSgd, M, B>
     where
         B: AutodiffBackend,
         B::InnerBackend: ZooBackend,
@@ -190,8 +201,8 @@ impl SgdConfig {
     }
 }
 
-impl<B: ZooBackend> SimpleOptimizer<B> for Sgd {
-    type State<const D: usize> = SgdState<B, D>;
+impl<B: ZooBackend> SimpleOptimizer<B> for FusedSgd {
+    type State<const D: usize> = FusedSgdState<B, D>;
 
     fn step<const D: usize>(
         &self,
@@ -213,12 +224,12 @@ impl<B: ZooBackend> SimpleOptimizer<B> for Sgd {
             momentum: self.momentum,
         };
         let (param, velocity) = B::sgd_step(flat(tensor), flat(grad), velocity, step);
-        let momentum = velocity.map(|v| MomentumState { velocity: back(v) });
-        (back(param), Some(SgdState { momentum }))
+        let momentum = velocity.map(|v| FusedMomentumState { velocity: back(v) });
+        (back(param), Some(FusedSgdState { momentum }))
     }
 
     fn to_device<const D: usize>(mut state: Self::State<D>, device: &B::Device) -> Self::State<D> {
-        state.momentum = state.momentum.map(|m| MomentumState {
+        state.momentum = state.momentum.map(|m| FusedMomentumState {
             velocity: m.velocity.to_device(device),
         });
         state
@@ -240,5 +251,44 @@ where
     match clipping {
         Some(config) => optim.with_grad_clipping(config.init()),
         None => optim,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::config::{Config, config_to_json};
+    use burn::optim::{
+        decay::WeightDecayConfig, grad_clipping::GradientClippingConfig, momentum::MomentumConfig,
+    };
+
+    use super::*;
+
+    /// The configs' JSON is burn's, field for field: a `config.json` written with
+    /// either loads into the other (and the `Fused` names appear nowhere in it).
+    #[test]
+    fn configs_write_and_read_burns_json() {
+        let fused = FusedAdamConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(Some(WeightDecayConfig::new(0.01)))
+            .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)));
+        let burns = burn::optim::AdamConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(Some(WeightDecayConfig::new(0.01)))
+            .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)));
+        let json = config_to_json(&fused);
+        assert_eq!(json, config_to_json(&burns));
+        let back = burn::optim::AdamConfig::load_binary(json.as_bytes()).unwrap();
+        assert_eq!(config_to_json(&back), json);
+        let back = FusedAdamConfig::load_binary(config_to_json(&burns).as_bytes()).unwrap();
+        assert_eq!(config_to_json(&back), json);
+
+        let momentum = Some(MomentumConfig::new().with_momentum(0.9));
+        let fused = FusedSgdConfig::new().with_momentum(momentum.clone());
+        let burns = burn::optim::SgdConfig::new().with_momentum(momentum);
+        let json = config_to_json(&fused);
+        assert_eq!(json, config_to_json(&burns));
+        let back = FusedSgdConfig::load_binary(config_to_json(&burns).as_bytes()).unwrap();
+        assert_eq!(config_to_json(&back), json);
+        assert!(!json.contains("Fused"), "{json}");
     }
 }

@@ -1,4 +1,5 @@
-//! The seed sweep: N independently seeded nets trained with a plain loop.
+//! `xor --seeds N`: N independently seeded nets trained with a plain loop (one run;
+//! not to be confused with `zoo sweep`, which runs a grid of whole runs).
 
 use super::*;
 use crate::cli::seed_range;
@@ -65,10 +66,10 @@ struct SweepMetrics {
 }
 
 /// Name of the seed-sweep runs in artifacts (`artifacts/xor-seeds/<run-id>`).
-pub const SWEEP_NAME: &str = "xor-seeds";
+pub const SEEDS_NAME: &str = "xor-seeds";
 
-pub(super) fn sweep(args: &TrainArgs, n: usize) -> Result<()> {
-    let plan = run::plan(&args.run, SWEEP_NAME, || args.resolve(), XorConfig::epochs)?;
+pub(super) fn train_seeds(args: &TrainArgs, n: usize) -> Result<()> {
+    let plan = run::plan(&args.run, SEEDS_NAME, || args.resolve(), XorConfig::epochs)?;
     let gate = plan.config.gate()?;
     let device = backend::device();
     let info = backend::describe(&device);
