@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     let device = backend::device();
     let mut model: MlpClassifier<TrainBackend> = MlpClassifierConfig::new().init(&device)?;
     let mut optim = FusedAdamConfig::new()
-        .with_epsilon(experiments::optim::ADAM_EPSILON)
+        .with_epsilon(experiments::optimizer::ADAM_EPSILON)
         .init::<TrainBackend, MlpClassifier<TrainBackend>>();
     let pixels: Vec<f32> = (0..128 * 784).map(|i| (i % 255) as f32 / 255.0).collect();
     let labels: Vec<i64> = (0..128).map(|i| i % 10).collect();

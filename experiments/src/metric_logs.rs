@@ -1,6 +1,6 @@
 //! Reading back burn's metric logs, `<run>/<split>/epoch-<N>/<Metric>.log` (one
 //! `value` or `value,count` per line, as burn's `FileMetricLogger` writes them): the one
-//! reader behind a run's per-epoch history ([`crate::runner::history`]) and the
+//! reader behind a run's per-epoch history ([`crate::learning::history`]) and the
 //! per-iteration series of `zoo export`.
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! asynchronous event processor (`AsyncProcessorTraining`) may still be handing it the
 //! epoch's last batches: they decide on part of an epoch, so the same seed stopped at
 //! different epochs and could delete the best epoch's checkpoint. Here the metric
-//! logger ([`crate::runner::EpochFixLogger`]) records every validation loss entry and
+//! logger ([`crate::learning::EpochFixLogger`]) records every validation loss entry and
 //! the end of each validation epoch, and both strategies wait for that end before they
 //! decide. Upstream: burn-train 0.21 `learner/supervised/strategies/single/strategy.rs`
 //! (checkpointer and early stopping called after `epoch_valid.run`, whose events are

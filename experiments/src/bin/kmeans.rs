@@ -7,8 +7,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::kmeans::{Cli, run};
+use experiments::kmeans::{Cli, execute};
 
 fn main() -> ExitCode {
-    experiments::main(|| run(Cli::parse()))
+    experiments::main(|| execute(Cli::parse()))
 }

@@ -6,8 +6,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::lcd::{Cli, run};
+use experiments::lcd::{Cli, execute};
 
 fn main() -> ExitCode {
-    experiments::main(|| run(Cli::parse()))
+    experiments::main(|| execute(Cli::parse()))
 }

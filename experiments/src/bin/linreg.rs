@@ -6,8 +6,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::linreg::{Cli, run};
+use experiments::linreg::{Cli, execute};
 
 fn main() -> ExitCode {
-    experiments::main(|| run(Cli::parse()))
+    experiments::main(|| execute(Cli::parse()))
 }

@@ -6,8 +6,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::xor::{Cli, run};
+use experiments::xor::{Cli, execute};
 
 fn main() -> ExitCode {
-    experiments::main(|| run(Cli::parse()))
+    experiments::main(|| execute(Cli::parse()))
 }

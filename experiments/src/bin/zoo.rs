@@ -5,8 +5,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use experiments::zoo::{Cli, run};
+use experiments::zoo::{Cli, execute};
 
 fn main() -> ExitCode {
-    experiments::main(|| run(Cli::parse()))
+    experiments::main(|| execute(Cli::parse()))
 }

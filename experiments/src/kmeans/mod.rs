@@ -126,6 +126,6 @@ impl Cli {
 }
 
 /// Runs the `kmeans` binary's command line.
-pub fn run(cli: Cli) -> Result<()> {
-    train::run(cli)
+pub fn execute(cli: Cli) -> Result<()> {
+    train::train(cli)
 }

@@ -71,7 +71,7 @@ impl Progress {
 }
 
 /// Runs the experiment.
-pub(super) fn run(cli: Cli) -> Result<()> {
+pub(super) fn train(cli: Cli) -> Result<()> {
     if cli.run.resume {
         bail!("--resume: k-means runs have no checkpoints; run again instead");
     }

@@ -131,7 +131,7 @@ impl Cli {
 }
 
 /// Runs the `lcd` binary's command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<()> {
     if cli.run.resume {
         bail!(
             "--resume: lcd runs have no checkpoints (each model trains in seconds); run again instead"

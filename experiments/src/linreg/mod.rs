@@ -225,7 +225,7 @@ impl TrainArgs {
 }
 
 /// Runs the `linreg` binary's command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Predict(args)) => predict::predict(&args),
         None => train::train(&cli.train),

@@ -8,7 +8,7 @@ use super::{
     LinregConfig,
     data::{self, Prepared, Scaler},
 };
-use crate::{artifacts::ArtifactDir, plot, runner};
+use crate::{artifacts::ArtifactDir, learning, plot};
 
 /// Most points drawn in the scatter plot (evenly spaced over the rows).
 pub(super) const MAX_PLOTTED: usize = 5_000;
@@ -119,7 +119,7 @@ pub(super) fn write_plots(
     } else {
         "original units"
     };
-    let history = runner::history(dir.path());
-    let curves = runner::write_training_curves(dir.path(), &history, &format!("MSE, {units}"))?;
+    let history = learning::history(dir.path());
+    let curves = learning::write_training_curves(dir.path(), &history, &format!("MSE, {units}"))?;
     Ok(vec![fit_png, curves])
 }

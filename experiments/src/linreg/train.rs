@@ -16,8 +16,8 @@ use serde::Serialize;
 use super::{LinregConfig, NAME, SCALER_FILE, TrainArgs, data, plot};
 use crate::{
     backend::{self, InferenceBackend, TrainBackend},
+    learning,
     run::{self, KeyMetric},
-    runner,
 };
 
 #[derive(Debug, Serialize)]
@@ -46,7 +46,7 @@ struct LinregMetrics {
     source: String,
     resumed_from_epoch: Option<usize>,
     seconds_per_epoch: Option<f64>,
-    history: Vec<runner::EpochRow>,
+    history: Vec<learning::EpochRow>,
 }
 
 fn host(tensor: burn::tensor::Tensor<InferenceBackend, 1>) -> Vec<f64> {
@@ -100,7 +100,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: LinearModel<TrainBackend> = runner::materialize(config.model.init(&device)?);
+    let model: LinearModel<TrainBackend> = learning::materialize(config.model.init(&device)?);
     let train_table = Arc::new(scaler.table(&data.train));
     let test_table = Arc::new(scaler.table(&data.test));
     let repeated = TableDataset::repeated(&train_table, config.passes_per_epoch);
@@ -119,10 +119,10 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let learner = Learner::new(model, config.optimizer.init(), config.learning_rate);
     let training = SupervisedTraining::new(run.dir.path(), train_loader, valid_loader)
         .metrics((LossMetric::new(),));
-    let Some(fitted) = runner::fit(&run, training, learner, config.epochs, None, "linreg") else {
+    let Some(fitted) = learning::fit(&run, training, learner, config.epochs, None, "linreg") else {
         return run.stop();
     };
-    let history = runner::history(run.dir.path());
+    let history = learning::history(run.dir.path());
     let seconds_per_epoch = fitted.seconds_per_epoch();
     let model = fitted.model;
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     cli::{DeviceArgs, RunArgs, positive_f64, positive_usize},
-    optim::{LrSchedule, OptimizerConfig, OptimizerKind},
+    optimizer::{LrSchedule, OptimizerConfig, OptimizerKind},
 };
 
 pub use eval::{TestReport, evaluate};
@@ -220,7 +220,7 @@ impl TrainArgs {
 }
 
 /// Runs the `mnist` binary's command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Predict(args)) => predict::predict(&args),
         None => train::train(&cli.train),

@@ -6,7 +6,7 @@ use anyhow::Result;
 use datasets::mnist::{MnistImages, SIDE};
 
 use super::{MnistConfig, eval};
-use crate::{artifacts::ArtifactDir, plot, runner};
+use crate::{artifacts::ArtifactDir, learning, plot};
 
 /// Confusion matrix, training curves and misclassified examples as PNGs.
 pub(super) fn write_plots(
@@ -24,8 +24,8 @@ pub(super) fn write_plots(
     );
     plot::confusion_matrix_png(&confusion, &title, names, &report.confusion)?;
 
-    let history = runner::history(dir.path());
-    let curves = runner::write_training_curves(dir.path(), &history, "cross-entropy")?;
+    let history = learning::history(dir.path());
+    let curves = learning::write_training_curves(dir.path(), &history, "cross-entropy")?;
 
     let wrong: Vec<(&[u8], String)> = report
         .predictions

@@ -19,10 +19,10 @@ use serde::Serialize;
 use super::{MnistConfig, NAME, TrainArgs, eval, plot};
 use crate::{
     backend::{self, InferenceBackend, TrainBackend},
-    optim::{LrSchedule, OptimizerConfig},
+    learning::{self, EpochRow, Fitted},
+    optimizer::{LrSchedule, OptimizerConfig},
     resources,
     run::{self, KeyMetric, Run},
-    runner::{self, EpochRow, Fitted},
 };
 
 type Batch<B> = (Tensor<B, 2>, Tensor<B, 1, Int>);
@@ -66,7 +66,7 @@ where
     }
 }
 
-/// Trains with `optimizer` and `schedule` through the zoo's runner; `None` when the
+/// Trains with `optimizer` and `schedule` through the zoo's learning module; `None` when the
 /// user stopped.
 fn fit<O, S>(
     run: &Run<MnistConfig>,
@@ -85,9 +85,9 @@ where
     let training = SupervisedTraining::new(run.dir.path(), train, valid)
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .metric_train_numeric(LearningRateMetric::new());
-    // The runner's checkpointing keeps the epoch with the lowest validation loss, so
+    // The learning module's checkpointing keeps the epoch with the lowest validation loss, so
     // with --patience the best epoch's model is there to go back to.
-    runner::fit(
+    learning::fit(
         run,
         training,
         learner,
@@ -135,7 +135,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: MlpClassifier<TrainBackend> = runner::materialize(config.model.init(&device)?);
+    let model: MlpClassifier<TrainBackend> = learning::materialize(config.model.init(&device)?);
     let batcher = MnistBatcher::new(train_images.clone());
     let train_loader = DataLoaderBuilder::new(batcher.clone())
         .batch_size(config.batch_size)
@@ -148,8 +148,8 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let fitted = match config.lr_schedule {
         LrSchedule::Constant => fit_with(&run, model, lr, train_loader, valid_loader),
         LrSchedule::Cosine => {
-            let steps =
-                config.epochs * runner::steps_per_epoch(n_train, config.batch_size, devices.len());
+            let steps = config.epochs
+                * learning::steps_per_epoch(n_train, config.batch_size, devices.len());
             let cosine = LrSchedule::cosine(lr, steps)?;
             fit_with(&run, model, cosine, train_loader, valid_loader)
         }
@@ -157,13 +157,13 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let Some(mut fitted) = fitted else {
         return run.stop();
     };
-    let history = runner::history(run.dir.path());
+    let history = learning::history(run.dir.path());
     let trained_epochs = history.last().map_or(0, |row| row.epoch);
     if config.patience.is_some()
-        && let Some(best) = runner::best_epoch(&history, "valid_loss")
+        && let Some(best) = learning::best_epoch(&history, "valid_loss")
     {
         if best < trained_epochs {
-            // The runner's checkpointing kept this epoch (the lowest mean validation
+            // The learning module's checkpointing kept this epoch (the lowest mean validation
             // loss, `valid_loss`); should it be gone, the last model stays.
             let model = fitted.model.clone();
             match run.dir.load_checkpoint_model(model, best, &device) {

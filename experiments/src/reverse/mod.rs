@@ -248,7 +248,7 @@ impl TrainArgs {
 }
 
 /// Runs the `reverse` binary's command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Study(args)) => study::study(&args),
         None => train::train(&cli.train),

@@ -1,4 +1,4 @@
-//! A training run with the zoo's learner runner: dashboard, checkpoints, resume,
+//! A training run with the zoo's learning module: dashboard, checkpoints, resume,
 //! artifacts; then the answers on both sets and the untouched weights.
 
 use std::sync::Arc;
@@ -24,8 +24,8 @@ use super::{
 };
 use crate::{
     backend::{self, InferenceBackend, TrainBackend},
+    learning,
     run::{self, KeyMetric},
-    runner,
 };
 
 /// The tutorial's rounded answers on its six unseen inputs.
@@ -52,7 +52,7 @@ struct ReverseMetrics {
     epochs: usize,
     resumed_from_epoch: Option<usize>,
     seconds_per_epoch: Option<f64>,
-    history: Vec<runner::EpochRow>,
+    history: Vec<learning::EpochRow>,
 }
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
@@ -73,7 +73,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let bits = config.bits;
 
     TrainBackend::seed(&device, config.seed);
-    let model: DenseRegressor<TrainBackend> = runner::materialize(config.model.init(&device)?);
+    let model: DenseRegressor<TrainBackend> = learning::materialize(config.model.init(&device)?);
     let weights_start = model.valid().first_weights();
     let top_start = top_input_weights(&model.valid());
 
@@ -99,7 +99,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let learner = Learner::new(model, config.optimizer.init(), config.learning_rate);
     let training = SupervisedTraining::new(run.dir.path(), train_loader, valid_loader)
         .metrics((LossMetric::new(),));
-    let Some(fitted) = runner::fit(
+    let Some(fitted) = learning::fit(
         &run,
         training,
         learner,
@@ -173,8 +173,8 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         units,
         bits,
     )?;
-    let history = runner::history(run.dir.path());
-    let curves = runner::write_training_curves(run.dir.path(), &history, "mse")?;
+    let history = learning::history(run.dir.path());
+    let curves = learning::write_training_curves(run.dir.path(), &history, "mse")?;
     run.wrote(weights.into_iter().chain([curves, model_path]));
     let key = KeyMetric::max("unseen_bit_accuracy", unseen.bit_accuracy);
     let metrics = ReverseMetrics {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     cli::{DeviceArgs, RunArgs, positive_f64, positive_usize},
-    optim::OptimizerConfig,
+    optimizer::OptimizerConfig,
 };
 
 /// Name of the experiment in artifacts.
@@ -234,7 +234,7 @@ impl TrainArgs {
 }
 
 /// Runs the `svm` binary's command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Predict(args)) => predict::predict(&args),
         None => train::train(&cli.train),

@@ -31,9 +31,8 @@ use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE, list_paths},
     backend::{self, BackendInfo, Device, InferenceBackend, TrainBackend},
     cli::{DeviceArgs, RunArgs, per_epoch, positive_f64, positive_usize},
-    plot,
+    learning, plot,
     run::{self, KeyMetric},
-    runner,
     stopping::ToleranceStop,
 };
 
@@ -248,7 +247,7 @@ impl TrainArgs {
 }
 
 /// Runs the `xor` binary's command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Restore(args)) => {
             restore::restore(&run::finished_run_dir(args.artifact_dir.as_deref(), NAME)?)

@@ -8,7 +8,7 @@ use models::fused::optim::FusedAdamConfig;
 use models::{Activation, Initialization, NormalInit, TabularLoss, TabularMlpConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::{optim::ADAM_EPSILON, stopping::ToleranceStop};
+use crate::{optimizer::ADAM_EPSILON, stopping::ToleranceStop};
 
 /// Named starting configurations; explicit flags override them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]

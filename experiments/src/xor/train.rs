@@ -1,4 +1,4 @@
-//! A training run with the zoo's learner runner: dashboard, checkpoints, resume, artifacts.
+//! A training run with the zoo's learning module: dashboard, checkpoints, resume, artifacts.
 
 use super::*;
 
@@ -20,7 +20,7 @@ struct TrainMetrics {
     /// Epochs trained before scikit-learn's stopping rule ended the run (sklearn presets).
     stopped_after_epochs: Option<usize>,
     /// Per-epoch means of the logged metrics.
-    history: Vec<runner::EpochRow>,
+    history: Vec<learning::EpochRow>,
 }
 
 pub(super) fn train(args: &TrainArgs) -> Result<()> {
@@ -35,7 +35,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: TabularMlp<TrainBackend> = runner::materialize(config.model.init(&device)?);
+    let model: TabularMlp<TrainBackend> = learning::materialize(config.model.init(&device)?);
     let units_start = hidden_units(&model.valid());
     let train_loader = DataLoaderBuilder::new(GateBatcher::new())
         .batch_size(TABLE_ROWS)
@@ -51,7 +51,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         None => training,
     };
     let title = format!("xor ({})", config.gate);
-    let Some(fitted) = runner::fit(&run, training, learner, config.epochs(), None, &title) else {
+    let Some(fitted) = learning::fit(&run, training, learner, config.epochs(), None, &title) else {
         return run.stop();
     };
 
@@ -71,8 +71,8 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let mut run = run;
     let model_path = run.dir.save_model(model.clone())?;
     let surface = write_surface(&run.dir, &model, gate, &eval, &device)?;
-    let history = runner::history(run.dir.path());
-    let curves = runner::write_training_curves(
+    let history = learning::history(run.dir.path());
+    let curves = learning::write_training_curves(
         run.dir.path(),
         &history,
         &run.config.model.loss.to_string(),

@@ -46,7 +46,7 @@ pub struct Loaded {
 }
 
 /// Compares the runs `args` names; prints the tables and writes the plot.
-pub fn run(root: &Path, args: &CompareArgs) -> Result<()> {
+pub fn execute(root: &Path, args: &CompareArgs) -> Result<()> {
     let loaded: Vec<Loaded> = select(root, args)?
         .into_iter()
         .map(|run| load_summary(&run).map(|summary| Loaded { run, summary }))

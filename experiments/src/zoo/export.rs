@@ -43,7 +43,7 @@ pub struct Series {
 }
 
 /// Exports the runs `args` names.
-pub fn run(root: &Path, args: &ExportArgs) -> Result<()> {
+pub fn execute(root: &Path, args: &ExportArgs) -> Result<()> {
     if !args.tensorboard {
         bail!("choose an export format: --tensorboard");
     }
@@ -62,7 +62,7 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<()> {
         if per_epoch.is_empty() {
             // A run that has not finished (stopped, interrupted, still training) has no
             // summary yet: its per-epoch means come from the metric logs themselves.
-            let rows = serde_json::to_value(crate::runner::history(&run.dir))?;
+            let rows = serde_json::to_value(crate::learning::history(&run.dir))?;
             series.extend(epoch_series(
                 &serde_json::json!({"metrics": {"history": rows}}),
             ));

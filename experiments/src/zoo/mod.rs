@@ -68,14 +68,14 @@ pub fn artifacts_root(arg: Option<&Path>) -> PathBuf {
 }
 
 /// Runs one zoo command.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<()> {
     let root = artifacts_root(cli.artifacts.as_deref());
     match cli.command {
-        Command::Runs(args) => runs::run(&root, &args),
-        Command::Compare(args) => compare::run(&root, &args),
-        Command::Sweep(args) => sweep::run(&root, &args),
-        Command::Report(args) => report::run(&root, &args),
-        Command::Export(args) => export::run(&root, &args),
+        Command::Runs(args) => runs::execute(&root, &args),
+        Command::Compare(args) => compare::execute(&root, &args),
+        Command::Sweep(args) => sweep::execute(&root, &args),
+        Command::Report(args) => report::execute(&root, &args),
+        Command::Export(args) => export::execute(&root, &args),
         Command::Smoke(args) => smoke::smoke(&args),
     }
 }

@@ -20,7 +20,7 @@ pub struct RunsArgs {
 }
 
 /// Lists the runs (of one experiment, if given) under `root`.
-pub fn run(root: &Path, args: &RunsArgs) -> Result<()> {
+pub fn execute(root: &Path, args: &RunsArgs) -> Result<()> {
     let experiment = args.experiment.as_deref();
     let runs = list(root, experiment);
     if let Some(name) = experiment

@@ -34,7 +34,7 @@ struct MnistMetrics {
     n_test: usize,
     data_dir: String,
     resumed_from_epoch: Option<usize>,
-    history: Vec<runner::EpochRow>,
+    history: Vec<learning::EpochRow>,
 }
 
 pub(super) fn train_mnist(args: &TrainArgs, mut plan: RunPlan<SvmConfig>) -> Result<()> {
@@ -72,7 +72,7 @@ pub(super) fn train_mnist(args: &TrainArgs, mut plan: RunPlan<SvmConfig>) -> Res
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: LinearSvm<TrainBackend> = runner::materialize(config.model.init(&device)?);
+    let model: LinearSvm<TrainBackend> = learning::materialize(config.model.init(&device)?);
     let batcher = MnistBatcher::new(train_images.clone());
     let train_loader = DataLoaderBuilder::new(batcher.clone())
         .batch_size(config.batch_size)
@@ -81,7 +81,8 @@ pub(super) fn train_mnist(args: &TrainArgs, mut plan: RunPlan<SvmConfig>) -> Res
     let valid_loader = DataLoaderBuilder::<InferenceBackend, _, _>::new(batcher.clone())
         .batch_size(config.batch_size)
         .build(MnistDataset::new(&train_images, valid_range.clone()));
-    let steps = config.epochs * runner::steps_per_epoch(n_train, config.batch_size, devices.len());
+    let steps =
+        config.epochs * learning::steps_per_epoch(n_train, config.batch_size, devices.len());
     let Some(fitted) = fit(
         &run,
         model,
@@ -172,7 +173,7 @@ pub(super) fn train_mnist(args: &TrainArgs, mut plan: RunPlan<SvmConfig>) -> Res
         n_test,
         data_dir: data_dir.display().to_string(),
         resumed_from_epoch: run.resume_from,
-        history: runner::history(run.dir.path()),
+        history: learning::history(run.dir.path()),
     };
     let key = KeyMetric::max("test_accuracy", metrics.test_accuracy);
     run.finish(metrics, key)

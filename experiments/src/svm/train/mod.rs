@@ -30,9 +30,9 @@ use super::{
 };
 use crate::{
     backend::{self, BackendInfo, InferenceBackend, TrainBackend},
-    optim::OptimizerConfig,
+    learning::{self, Fitted},
+    optimizer::OptimizerConfig,
     run::{self, KeyMetric, Run, RunPlan},
-    runner::{self, Fitted},
 };
 
 mod mnist;
@@ -64,7 +64,7 @@ fn fit(
                 .metrics((AccuracyMetric::new(), LossMetric::new()))
                 .metric_train_numeric(LearningRateMetric::new());
             let learner = Learner::new(model, $optimizer, scheduler);
-            runner::fit(run, training, learner, config.epochs, None, title)
+            learning::fit(run, training, learner, config.epochs, None, title)
         }};
     }
     Ok(match &config.optimizer {

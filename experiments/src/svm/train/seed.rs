@@ -26,7 +26,7 @@ struct SeedMetrics {
     steps: usize,
     train_seconds: f64,
     resumed_from_epoch: Option<usize>,
-    history: Vec<runner::EpochRow>,
+    history: Vec<learning::EpochRow>,
 }
 
 pub(super) fn train_seed(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<()> {
@@ -49,7 +49,7 @@ pub(super) fn train_seed(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<(
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: LinearSvm<TrainBackend> = runner::materialize(config.model.init(&device)?);
+    let model: LinearSvm<TrainBackend> = learning::materialize(config.model.init(&device)?);
     let train_loader = DataLoaderBuilder::new(MarginBatcher)
         .batch_size(config.points)
         .build(data.clone().repeated(config.steps_per_epoch));
@@ -57,7 +57,7 @@ pub(super) fn train_seed(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<(
         .batch_size(config.points)
         .build(valid.clone());
     let steps = config.epochs
-        * runner::steps_per_epoch(
+        * learning::steps_per_epoch(
             config.points * config.steps_per_epoch,
             config.points,
             devices.len(),
@@ -157,7 +157,7 @@ pub(super) fn train_seed(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<(
         steps,
         train_seconds: fitted.seconds,
         resumed_from_epoch: run.resume_from,
-        history: runner::history(run.dir.path()),
+        history: learning::history(run.dir.path()),
     };
     let key = KeyMetric::max("valid_accuracy", metrics.valid_accuracy);
     run.finish(metrics, key)

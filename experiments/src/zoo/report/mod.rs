@@ -40,7 +40,7 @@ pub struct ReportArgs {
 }
 
 /// Writes the report of the runs under `root`.
-pub fn run(root: &Path, args: &ReportArgs) -> Result<()> {
+pub fn execute(root: &Path, args: &ReportArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| root.join("report"));
     let (html, md) = write(root, &out)?;
     println!("report: {}\n        {}", html.display(), md.display());

@@ -60,7 +60,7 @@ impl SweepArgs {
 }
 
 /// Runs the sweep under `root`; fails at the end if any run did not finish.
-pub fn run(root: &Path, args: &SweepArgs) -> Result<()> {
+pub fn execute(root: &Path, args: &SweepArgs) -> Result<()> {
     let spec = args.spec();
     let plan = plan::plan(&spec, root)?;
     let exe = child::sibling_binary(&spec.experiment)?;

@@ -1,4 +1,4 @@
-//! The one learner runner every gradient-trained experiment uses.
+//! The one learning loop every gradient-trained experiment uses.
 //!
 //! An experiment builds what is its own (model, optimizer, learning rate or scheduler,
 //! loaders, metrics) into a [`SupervisedTraining`] and a [`Learner`]; [`fit`] does the
