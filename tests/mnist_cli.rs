@@ -15,22 +15,25 @@ const MNIST: &str = env!("CARGO_BIN_EXE_mnist");
 /// Trains one epoch at batch 32 on the fixture in `data`, headless, into `dir`
 /// (100 of its 600 training images held out for validation); returns the output.
 fn train_on_fixture(data: &Path, dir: &Path) -> String {
-    let out = run(
-        MNIST,
-        &[
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--valid-size",
-            "100",
-            "--epochs",
-            "1",
-            "--batch-size",
-            "32",
-            "--no-tui",
-            "--artifact-dir",
-            dir.to_str().unwrap(),
-        ],
-    );
+    train_on_fixture_with(data, dir, &["--epochs", "1"])
+}
+
+/// Trains at batch 32 on the fixture in `data` with the `extra` flags, headless, into
+/// `dir` (100 training images held out for validation); returns the output.
+fn train_on_fixture_with(data: &Path, dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--valid-size",
+        "100",
+        "--batch-size",
+        "32",
+        "--no-tui",
+        "--artifact-dir",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = run(MNIST, &args);
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     all
@@ -444,30 +447,17 @@ fn patience_stops_early_and_keeps_the_best_epoch() {
     let data = mnist_fixture();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let out = run(
-        MNIST,
-        &[
-            "--data-dir",
-            data.path().to_str().unwrap(),
-            "--valid-size",
-            "100",
-            "--batch-size",
-            "32",
-            "--epochs",
-            "20",
-            "--patience",
-            "1",
-            "--lr",
-            "0.05",
-            "--lr-schedule",
-            "constant",
-            "--no-tui",
-            "--artifact-dir",
-            dir.to_str().unwrap(),
-        ],
-    );
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
+    let flags = [
+        "--epochs",
+        "20",
+        "--patience",
+        "1",
+        "--lr",
+        "0.05",
+        "--lr-schedule",
+        "constant",
+    ];
+    let all = train_on_fixture_with(data.path(), &dir, &flags);
     let summary = json(&dir.join("summary.json"));
     let losses = crate::common::history_values(&summary, "valid_loss");
     let trained = losses.len();

@@ -1,7 +1,7 @@
 //! `zoo`: lists, compares, sweeps, reports on and exports the runs under the artifacts
 //! root (the run directories of [`crate::run`]; docs/runs.md describes them).
 //!
-//! One module per command; [`run`] dispatches the parsed [`Cli`].
+//! One module per command; [`execute`] dispatches the parsed [`Cli`].
 
 use std::path::{Path, PathBuf};
 
