@@ -64,6 +64,18 @@ fn run_name(s: &str) -> Result<String, String> {
     crate::run::id::check_name(s).map(|()| s.to_string())
 }
 
+/// A clap value parser for an enum named by strum (`EnumString` + `VariantNames`, as
+/// `models::Activation`): `--help` and the error for a wrong value list the names.
+pub fn named<T>() -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + strum::VariantNames + Clone + Send + Sync + 'static,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(T::VARIANTS.iter().copied())
+        .try_map(|name| name.parse::<T>())
+}
+
 /// Parses a strictly positive integer (clap value parser).
 pub fn positive_usize(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {

@@ -21,21 +21,31 @@ use serde::{Deserialize, Serialize};
 use crate::{
     binary::BinaryClassificationOutput,
     fused::{DenseActivation, ZooBackend, dense},
-    layers::{Activation, EmptyLayer, Initialization, check_widths, cli_enum, dense_layer},
+    layers::{Activation, EmptyLayer, Initialization, check_widths, dense_layer},
     loss::{bce_with_logits_loss, mse_loss},
 };
 
-/// Training loss of a [`TabularMlp`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Training loss of a [`TabularMlp`] (`mse`, `bce`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum TabularLoss {
     /// Mean squared error between the sigmoid outputs and the targets (the TensorFlow seed).
     Mse,
     /// Binary cross-entropy, computed from the logits in a numerically stable form.
     Bce,
 }
-
-cli_enum!(TabularLoss, "loss", "mse" => TabularLoss::Mse, "bce" => TabularLoss::Bce);
 
 /// Why a [`TabularMlpConfig`] cannot build a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     backend::BackendInfo,
-    cli::{DeviceArgs, RunArgs, non_negative_f64, per_epoch, positive_f64, positive_usize},
+    cli::{DeviceArgs, RunArgs, named, non_negative_f64, per_epoch, positive_f64, positive_usize},
 };
 
 pub use eval::{SetEval, evaluate};
@@ -90,7 +90,7 @@ struct TrainArgs {
     #[arg(long, value_name = "W[,W...]", value_delimiter = ',', value_parser = positive_usize)]
     hidden: Vec<usize>,
     /// Hidden activation: sigmoid, tanh or relu [default: relu].
-    #[arg(long)]
+    #[arg(long, ignore_case = true, value_parser = named::<Activation>())]
     activation: Option<Activation>,
     /// SGD learning rate [default: 0.1].
     #[arg(long, value_parser = positive_f64)]

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE, list_paths},
     backend::{self, BackendInfo, Device, InferenceBackend, TrainBackend},
-    cli::{DeviceArgs, RunArgs, per_epoch, positive_f64, positive_usize},
+    cli::{DeviceArgs, RunArgs, named, per_epoch, positive_f64, positive_usize},
     learning, plot,
     run::{self, KeyMetric},
     stopping::ToleranceStop,
@@ -97,13 +97,13 @@ struct TrainArgs {
     #[arg(long, value_name = "W[,W...]", value_delimiter = ',', value_parser = positive_usize)]
     hidden: Vec<usize>,
     /// Hidden activation: sigmoid, tanh or relu [zoo: tanh; seed: sigmoid].
-    #[arg(long)]
+    #[arg(long, ignore_case = true, value_parser = named::<Activation>())]
     activation: Option<Activation>,
     /// Loss: mse or bce [zoo: bce; seed: mse].
-    #[arg(long)]
+    #[arg(long, ignore_case = true, value_parser = named::<TabularLoss>())]
     loss: Option<TabularLoss>,
     /// Initialisation: glorot (Keras/TensorFlow) or pytorch [default: glorot].
-    #[arg(long)]
+    #[arg(long, ignore_case = true, value_parser = named::<Initialization>())]
     init: Option<Initialization>,
     /// Adam learning rate [default: 0.03; the keras-sym presets: 0.001].
     #[arg(long, value_parser = positive_f64)]
