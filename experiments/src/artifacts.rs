@@ -89,10 +89,7 @@ impl ArtifactDir {
 
     /// Reads JSON file `name`; the error names the file.
     pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<T> {
-        let path = self.join(name);
-        let text = fs::read_to_string(&path)
-            .with_context(|| format!("cannot read '{}'", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("'{}' is not valid", path.display()))
+        read_json(&self.join(name))
     }
 
     /// Path of the final model record.
@@ -150,6 +147,13 @@ impl ArtifactDir {
                 )
             })
     }
+}
+
+/// Reads the JSON file at `path`; the error names the file.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read '{}'", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("'{}' is not valid JSON", path.display()))
 }
 
 /// Paths as one comma-separated line, for "wrote ..." messages.

@@ -3,15 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::Value;
 
-use crate::run::record::{FoundRun, RUN_FILE, RunRecord, Status, find_runs};
-
-/// File name of a finished run's summary.
-pub const SUMMARY_FILE: &str = "summary.json";
-/// File name of a run's resolved configuration.
-pub const CONFIG_FILE: &str = "config.json";
+use crate::{
+    artifacts::{CONFIG_FILE, SUMMARY_FILE, read_json},
+    run::record::{FoundRun, RUN_FILE, RunRecord, Status, find_runs},
+};
 
 /// Finds the run `spec` names: a run directory path, a path relative to `root`
 /// (`xor/latest`), or a run id (or run directory name) searched under `root`. The
@@ -44,13 +42,6 @@ pub fn resolve_run(root: &Path, spec: &str) -> Result<FoundRun> {
             )
         }
     }
-}
-
-/// Reads a JSON file; the error names the file.
-pub fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read '{}'", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("'{}' is not valid JSON", path.display()))
 }
 
 /// The run's `summary.json`; the error names the run, its directory and its status
