@@ -115,10 +115,13 @@ where
 {
     let sink = EpochSink::default();
     let interrupter = training.interrupter();
-    // A resumed run's earlier epochs, for the best-epoch choice.
+    // A resumed run's epochs up to its checkpoint, for the best-epoch choice (logs of
+    // later epochs, from the process that was stopped, are trained again).
+    let resumed_at = run.resume_from.unwrap_or(0);
     let valid_loss = ValidLoss::with_earlier(
         history(run.dir.path())
             .iter()
+            .filter(|row| row.epoch <= resumed_at)
             .filter_map(|row| row.get("valid_loss").map(|v| (row.epoch, v))),
     );
     let renderer = ChosenRenderer::new(
@@ -182,21 +185,19 @@ fn backend_title(backend: &crate::backend::BackendInfo) -> String {
     }
 }
 
-/// burn's [`FileMetricLogger`] with two fixes.
+/// burn's [`FileMetricLogger`] with a fix for resumed runs, which also feeds the
+/// validation loss to [`ValidLoss`].
 ///
 /// - Resumed runs: burn 0.21's event store numbers the first epoch after a resume as
 ///   epoch 1 (its counter starts at 1 and only advances at the end of an epoch), so
 ///   that epoch's logs overwrite `epoch-1/`. This logger writes the first epoch of
 ///   each split after a resume to `epoch-<checkpoint + 1>/` instead; later epochs are
 ///   numbered right. Upstream: <https://github.com/tracel-ai/burn/issues/1312> (open).
-/// - Reading back: burn's `read_numeric`, which early stopping and the best-epoch
-///   checkpoint use, flushes the asynchronous file writer looked up by the metric's
-///   name, while the writers are keyed by name *and split* (`Loss_valid`), so it reads
-///   a file still being written and decides on part of an epoch (a run stopped early
-///   at its best epoch, nondeterministically). This logger answers from the entries it
-///   logged itself in this process, and from the files only for epochs before a resume.
-///   Upstream: `FileMetricLogger::read_numeric` in burn-train 0.21
-///   (`self.loggers.get(name)` against `logger_key(name, split)`); no issue filed.
+/// - Validation loss: every entry of the validation `Loss` and the end of each
+///   validation epoch go to [`ValidLoss`], which the best-epoch checkpoint and early
+///   stopping read instead of burn's `read_numeric` (that flushes the writer looked up
+///   by the metric's name while writers are keyed by name and split, so it can read a
+///   file still being written; burn-train 0.21 `logger/metric.rs`, no issue filed).
 pub struct EpochFixLogger {
     inner: FileMetricLogger,
     /// Splits whose first epoch since the start of this process has ended.
@@ -204,8 +205,6 @@ pub struct EpochFixLogger {
     resumed_at: Option<usize>,
     /// Metric names by id, from the definitions burn logs first.
     names: HashMap<MetricId, String>,
-    /// Every numeric entry logged in this process, by metric name, epoch and split.
-    logged: HashMap<(String, usize, Split), Vec<NumericEntry>>,
     /// The validation loss per epoch, for the strategies that choose by it.
     valid_loss: ValidLoss,
 }
@@ -219,7 +218,6 @@ impl EpochFixLogger {
             finished_splits: HashSet::new(),
             resumed_at: resume_from,
             names: HashMap::new(),
-            logged: HashMap::new(),
             valid_loss,
         }
     }
@@ -235,27 +233,22 @@ impl EpochFixLogger {
 impl MetricLogger for EpochFixLogger {
     fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
         let epoch = self.epoch(epoch, split);
-        for numeric in &update.entries_numeric {
-            let entry = &numeric.entry;
-            let Some(name) = self.names.get(&entry.metric_id) else {
-                continue;
-            };
-            // The same entry as the file gets (burn writes the serialized form).
-            if let Ok(value) = NumericEntry::deserialize(&entry.serialized_entry.serialized) {
-                if *split == Split::Valid && name == "Loss" {
-                    let (mean, count) = match value {
-                        NumericEntry::Value(v) => (v, 1),
-                        NumericEntry::Aggregated {
-                            aggregated_value,
-                            count,
-                        } => (aggregated_value, count),
-                    };
-                    self.valid_loss.record(epoch, mean, count);
+        if *split == Split::Valid {
+            let losses = update.entries_numeric.iter().map(|n| &n.entry).filter(|e| {
+                self.names
+                    .get(&e.metric_id)
+                    .is_some_and(|name| name == "Loss")
+            });
+            for entry in losses {
+                // The same entry as the file gets (burn writes the serialized form).
+                match NumericEntry::deserialize(&entry.serialized_entry.serialized) {
+                    Ok(NumericEntry::Value(v)) => self.valid_loss.record(epoch, v, 1),
+                    Ok(NumericEntry::Aggregated {
+                        aggregated_value,
+                        count,
+                    }) => self.valid_loss.record(epoch, aggregated_value, count),
+                    Err(_) => {}
                 }
-                self.logged
-                    .entry((name.clone(), epoch, split.clone()))
-                    .or_default()
-                    .push(value);
             }
         }
         self.inner.log(update, epoch, split);
@@ -267,10 +260,7 @@ impl MetricLogger for EpochFixLogger {
         epoch: usize,
         split: &Split,
     ) -> Result<Vec<NumericEntry>, String> {
-        match self.logged.get(&(name.to_string(), epoch, split.clone())) {
-            Some(entries) => Ok(entries.clone()),
-            None => self.inner.read_numeric(name, epoch, split),
-        }
+        self.inner.read_numeric(name, epoch, split)
     }
 
     fn log_metric_definition(&mut self, definition: MetricDefinition) {
