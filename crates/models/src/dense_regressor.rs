@@ -18,8 +18,9 @@ use burn::{
 };
 
 use crate::{
-    layers::{Activation, EmptyLayer, Initialization, check_widths, dense_layer},
+    layers::{Activation, EmptyLayer, Initialization, check_widths, dense_layer, linear_widths},
     loss::mse_loss,
+    torch::{TorchEquivalent, TorchExport},
 };
 
 /// Configuration of a [`DenseRegressor`].
@@ -129,6 +130,15 @@ impl<B: Backend> InferenceStep for DenseRegressor<B> {
 
     fn step(&self, (inputs, targets): Self::Input) -> Self::Output {
         self.forward_regression(inputs, targets)
+    }
+}
+
+impl<B: Backend> TorchExport for DenseRegressor<B> {
+    /// `Sequential(Linear, activation, …, Linear)`.
+    fn torch_equivalent(&self) -> TorchEquivalent {
+        let layers: Vec<&Linear<B>> = self.layers.iter().collect();
+        let paths: Vec<String> = (0..layers.len()).map(|i| format!("layers.{i}")).collect();
+        TorchEquivalent::dense(&paths, &linear_widths(&layers), self.activation)
     }
 }
 

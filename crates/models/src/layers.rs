@@ -121,6 +121,17 @@ pub(crate) fn dense_layer<B: Backend>(
     }
 }
 
+/// The widths of a chain of dense layers: the first one's inputs, then each one's outputs.
+pub(crate) fn linear_widths<B: Backend>(layers: &[&Linear<B>]) -> Vec<usize> {
+    let mut widths: Vec<usize> = layers
+        .first()
+        .map(|l| l.weight.dims()[0])
+        .into_iter()
+        .collect();
+    widths.extend(layers.iter().map(|l| l.weight.dims()[1]));
+    widths
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,7 @@ pub mod svm;
 pub mod tabular_mlp;
 #[cfg(test)]
 mod test_backend;
+pub mod torch;
 
 /// The backend that step outputs are synced to for burn's metrics
 /// ([`ItemLazy::ItemSync`](burn::train::ItemLazy::ItemSync)): burn's CPU backend Flex,
@@ -61,3 +62,4 @@ pub use linear::{LinearError, LinearModel, LinearModelConfig};
 pub use mlp_classifier::{MlpClassifier, MlpClassifierConfig};
 pub use svm::{LinearSvm, LinearSvmConfig, MulticlassHinge, SvmError, SvmOutput, SvmPrediction};
 pub use tabular_mlp::{NormalInit, TabularLoss, TabularMlp, TabularMlpConfig};
+pub use torch::{TorchEquivalent, TorchExport, TorchLayer, TorchTensor};

@@ -4,8 +4,9 @@
 //! units, 10 outputs (logits; softmax lives in the cross-entropy loss), no dropout.
 
 use crate::fused::{DenseActivation, ZooBackend, dense};
-use crate::layers::{EmptyLayer, check_widths};
+use crate::layers::{Activation, EmptyLayer, check_widths, linear_widths};
 use crate::loss::cross_entropy;
+use crate::torch::{TorchEquivalent, TorchExport};
 use burn::{
     config::Config,
     module::Module,
@@ -126,6 +127,19 @@ impl<B: ZooBackend> InferenceStep for MlpClassifier<B> {
 
     fn step(&self, (images, targets): Self::Input) -> Self::Output {
         self.forward_classification(images, targets)
+    }
+}
+
+impl<B: Backend> TorchExport for MlpClassifier<B> {
+    /// `Sequential(Linear, ReLU, …, Linear)`, logits out (dropout is the identity at
+    /// inference and is left out).
+    fn torch_equivalent(&self) -> TorchEquivalent {
+        let layers: Vec<&Linear<B>> = self.hidden.iter().chain([&self.output]).collect();
+        let mut paths: Vec<String> = (0..self.hidden.len())
+            .map(|i| format!("hidden.{i}"))
+            .collect();
+        paths.push("output".into());
+        TorchEquivalent::dense(&paths, &linear_widths(&layers), Activation::Relu)
     }
 }
 

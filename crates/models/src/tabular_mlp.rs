@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     binary::BinaryClassificationOutput,
     fused::{DenseActivation, ZooBackend, dense},
-    layers::{Activation, EmptyLayer, Initialization, check_widths, dense_layer},
+    layers::{Activation, EmptyLayer, Initialization, check_widths, dense_layer, linear_widths},
     loss::{bce_with_logits_loss, mse_loss},
+    torch::{TorchEquivalent, TorchExport},
 };
 
 /// Training loss of a [`TabularMlp`] (`mse`, `bce`).
@@ -240,6 +241,19 @@ impl<B: ZooBackend> InferenceStep for TabularMlp<B> {
 
     fn step(&self, (inputs, targets): Self::Input) -> Self::Output {
         self.forward_classification(inputs, targets)
+    }
+}
+
+impl<B: Backend> TorchExport for TabularMlp<B> {
+    /// `Sequential(Linear, activation, …, Linear)`: the raw scores of
+    /// [`TabularMlp::forward`] (a sigmoid gives the probabilities).
+    fn torch_equivalent(&self) -> TorchEquivalent {
+        let layers: Vec<&Linear<B>> = self.hidden.iter().chain([&self.output]).collect();
+        let mut paths: Vec<String> = (0..self.hidden.len())
+            .map(|i| format!("hidden.{i}"))
+            .collect();
+        paths.push("output".into());
+        TorchEquivalent::dense(&paths, &linear_widths(&layers), self.activation)
     }
 }
 

@@ -10,6 +10,7 @@ use burn::{
 };
 
 use super::{KMeansData, KMeansError, KMeansParams, RunStats};
+use crate::torch::{TorchEquivalent, TorchExport, TorchTensor};
 
 /// What describes a fitted model besides its centroids: saved as JSON beside the
 /// burn record, and enough to rebuild an empty model to load the record into.
@@ -161,4 +162,19 @@ impl<B: Backend> KMeans<B> {
 
 fn recorder() -> NamedMpkFileRecorder<FullPrecisionSettings> {
     NamedMpkFileRecorder::new()
+}
+
+impl<B: Backend> TorchExport for KMeans<B> {
+    /// No network: one tensor, `centroids` `[k, n_features]` (a point belongs to the
+    /// nearest centroid in squared Euclidean distance).
+    fn torch_equivalent(&self) -> TorchEquivalent {
+        TorchEquivalent {
+            layers: Vec::new(),
+            tensors: vec![TorchTensor {
+                burn: "centroids".into(),
+                torch: "centroids".into(),
+                transpose: false,
+            }],
+        }
+    }
 }

@@ -23,7 +23,11 @@ use burn::{
     train::{ClassificationOutput, InferenceStep, RegressionOutput, TrainOutput, TrainStep},
 };
 
-use crate::loss::{cross_entropy, mse_loss};
+use crate::{
+    layers::{Activation, linear_widths},
+    loss::{cross_entropy, mse_loss},
+    torch::{TorchEquivalent, TorchExport},
+};
 
 pub use exact::{ExactFit, least_squares};
 
@@ -200,6 +204,17 @@ impl<B: Backend> InferenceStep for LinearModel<B> {
 
     fn step(&self, (inputs, targets): Self::Input) -> Self::Output {
         self.forward_regression(inputs, targets)
+    }
+}
+
+impl<B: Backend> TorchExport for LinearModel<B> {
+    /// `Sequential(Linear(inputs, outputs))`.
+    fn torch_equivalent(&self) -> TorchEquivalent {
+        TorchEquivalent::dense(
+            &["linear".to_string()],
+            &linear_widths(&[&self.linear]),
+            Activation::Relu,
+        )
     }
 }
 

@@ -5,6 +5,8 @@ use burn::{
     tensor::{Int, Tensor, backend::Backend},
 };
 
+use crate::torch::{TorchEquivalent, TorchExport, TorchLayer, TorchTensor};
+
 use super::{
     MulticlassHinge, SvmError, SvmOutput,
     error::check_labels,
@@ -187,5 +189,25 @@ impl<B: Backend> LinearSvm<B> {
             .map(|i| w[i * outputs..(i + 1) * outputs].to_vec())
             .collect();
         (rows, b)
+    }
+}
+
+impl<B: Backend> TorchExport for LinearSvm<B> {
+    /// `Sequential(Linear(inputs, outputs))`: the decision values (`f > 0` → class 1
+    /// for a binary SVM, the arg-max otherwise).
+    fn torch_equivalent(&self) -> TorchEquivalent {
+        let [inputs, outputs] = self.weight.dims();
+        let tensor = |burn: &str, transpose| TorchTensor {
+            burn: burn.into(),
+            torch: format!("0.{burn}"),
+            transpose,
+        };
+        TorchEquivalent {
+            layers: vec![TorchLayer::Linear {
+                in_features: inputs,
+                out_features: outputs,
+            }],
+            tensors: vec![tensor("weight", true), tensor("bias", false)],
+        }
     }
 }
