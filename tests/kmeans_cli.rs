@@ -71,6 +71,7 @@ fn socr_200_rows(data: &Path, dir: &Path) -> serde_json::Value {
     for file in [
         "clusters.png",
         "model.mpk",
+        "model.safetensors",
         "model.json",
         "config.json",
         "iterations.csv",

@@ -46,6 +46,8 @@ fn a_linear_model_learns_positions_and_an_mlp_learns_digits() {
         "weights_10px_100.png",
         "confusion_linear_10px_5000.png",
         "confusion_mlp_10px_5000.png",
+        "model-linear-10x10-n100.safetensors",
+        "model-mlp-10x10-n5000.safetensors",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }

@@ -133,7 +133,13 @@ fn held_out_run_writes_the_summary_plots_and_a_model_that_predicts() {
     // real table's): MSE about 100 lb².
     let mse = m["mse"].as_f64().unwrap();
     assert!(mse > 80.0 && mse < 120.0, "mse {mse}");
-    for file in ["fit.png", "training_curves.png", "model.mpk", "scaler.json"] {
+    for file in [
+        "fit.png",
+        "training_curves.png",
+        "model.mpk",
+        "model.safetensors",
+        "scaler.json",
+    ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     assert_eq!(m["history"].as_array().unwrap().len(), 10);

@@ -14,6 +14,7 @@ mod mnist_resume;
 mod reverse_cli;
 mod runs_cli;
 mod svm_cli;
+mod weights;
 mod xor_cli;
 mod xor_cross_backend;
 mod xor_resume;

@@ -70,6 +70,7 @@ fn fixture_run_learns_writes_its_artifacts_and_predicts() {
     assert_eq!(total, MNIST_FIXTURE_TEST as u64);
     for file in [
         "model.mpk",
+        "model.safetensors",
         "confusion_matrix.png",
         "training_curves.png",
         "misclassified.png",

@@ -42,6 +42,7 @@ fn the_seed_run_leaves_the_top_weights_untouched_and_unseen_outputs_follow_from_
         "weights.png",
         "training_curves.png",
         "model.mpk",
+        "model.safetensors",
         "summary.json",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");

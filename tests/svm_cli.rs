@@ -89,7 +89,7 @@ fn seed_data_defaults_separate_the_classes_along_y_equals_x() {
     assert!(examples.iter().all(|p| p["class"] == 0));
 
     assert!(m["support_vectors"].as_u64().unwrap() >= 2, "{m}");
-    for file in ["model.mpk", "config.json", "svm.png"] {
+    for file in ["model.mpk", "model.safetensors", "config.json", "svm.png"] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
 

@@ -38,6 +38,7 @@ fn default_run_learns_xnor_and_restore_reproduces_it() {
     assert!(summary["metrics"]["final_loss"].as_f64().unwrap() < 0.01);
     for file in [
         "model.mpk",
+        "model.safetensors",
         "config.json",
         "surface.png",
         "surface.csv",

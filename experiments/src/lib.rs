@@ -24,6 +24,7 @@ pub mod run;
 pub mod stopping;
 pub mod svm;
 pub mod valid_loss;
+pub mod weights;
 pub mod xor;
 pub mod zoo;
 

@@ -8,7 +8,7 @@
 use anyhow::{Result, bail};
 
 /// An experiment of the zoo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Experiment {
     /// Its name: the binary, the directory under the artifacts root, `run.json`'s
     /// `experiment`.
@@ -21,7 +21,14 @@ pub struct Experiment {
     pub learner: bool,
     /// Its quick runs on small generated data (`zoo smoke`).
     pub quick: &'static [QuickRun],
+    /// Writes a finished run's `model.safetensors` from its `model.mpk` (`zoo export
+    /// --safetensors`, for runs made before runs wrote it themselves); `None` where
+    /// the runs' files cannot rebuild it.
+    pub export_weights: Option<ExportWeights>,
 }
+
+/// Writes a run directory's `model.safetensors`; returns its path.
+pub type ExportWeights = fn(&crate::artifacts::ArtifactDir) -> anyhow::Result<std::path::PathBuf>;
 
 /// One quick run of an experiment: a label and its flags. In the flags, `{mnist}` and
 /// `{socr}` stand for the directories of the generated MNIST and SOCR fixtures.
@@ -60,6 +67,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 args: &["--preset", "seed", "--steps", "200", "--seeds", "2"],
             },
         ],
+        export_weights: Some(crate::xor::export_weights),
     },
     Experiment {
         name: "reverse",
@@ -70,6 +78,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
             label: "reverse",
             args: &["--epochs", "200", "--passes-per-epoch", "100"],
         }],
+        export_weights: Some(crate::reverse::export_weights),
     },
     Experiment {
         name: "mnist",
@@ -89,6 +98,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 "32",
             ],
         }],
+        export_weights: Some(crate::mnist::export_weights),
     },
     Experiment {
         name: "linreg",
@@ -114,6 +124,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 ],
             },
         ],
+        export_weights: Some(crate::linreg::export_weights),
     },
     Experiment {
         name: "lcd",
@@ -133,6 +144,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 "50",
             ],
         }],
+        export_weights: None,
     },
     Experiment {
         name: "svm",
@@ -158,6 +170,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 ],
             },
         ],
+        export_weights: Some(crate::svm::export_weights),
     },
     Experiment {
         name: "kmeans",
@@ -181,6 +194,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 ],
             },
         ],
+        export_weights: None,
     },
 ];
 

@@ -9,6 +9,7 @@
 mod data;
 mod report;
 mod train;
+mod weights;
 
 use std::path::PathBuf;
 

@@ -151,7 +151,16 @@ pub(super) fn train(cli: Cli) -> Result<()> {
 
     let stem = dir.join("model");
     model.save(&stem)?;
-    let mut written = vec![stem.with_extension("json"), stem.with_extension("mpk")];
+    let safetensors = crate::weights::save(
+        &dir,
+        &model,
+        &super::weights::info(config, &standardizer, run.id()),
+    )?;
+    let mut written = vec![
+        stem.with_extension("json"),
+        stem.with_extension("mpk"),
+        safetensors,
+    ];
     written.push(report::write_history(&dir, &progress.history)?);
 
     let fit = report::Fit {

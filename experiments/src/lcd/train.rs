@@ -22,6 +22,7 @@ use crate::{
     backend::{self, Device, InferenceBackend, TrainBackend},
     plot,
     run::{KeyMetric, RunPlan},
+    weights,
 };
 
 /// One (model, image size, training-set size) run.
@@ -136,6 +137,7 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
     let mut run = plan.open(&info, seed)?;
     let config = &run.config;
     let dir = run.dir.clone();
+    let run_id = run.id().to_string();
     println!(
         "lcd: image sizes {:?}, training sets {:?}, {} test images, noise {}, {} full-batch Adam steps per model",
         config.sizes, config.train_sizes, config.test_size, config.noise, config.steps
@@ -176,6 +178,7 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
             let row = evaluate("linear", size, n, loss, clock, &train, &test, |x| {
                 linear.forward(x)
             });
+            written.push(save_model(&dir, &run_id, "linear", size, n, &linear)?);
             let weights: Vec<f32> = linear.weights().into_data().iter::<f32>().collect();
             written.push(write_weights(&dir, size, n, &weights, &row)?);
             written.push(write_confusion(&dir, &row)?);
@@ -194,6 +197,7 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
             let row = evaluate("mlp", size, n, loss, clock, &train, &test, |x| {
                 mlp.forward(x)
             });
+            written.push(save_model(&dir, &run_id, "mlp", size, n, &mlp)?);
             written.push(write_confusion(&dir, &row)?);
             rows.push(row);
         }
@@ -210,6 +214,36 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
     run.finish(
         metrics,
         KeyMetric::max("mean_test_accuracy", mean_test_accuracy),
+    )
+}
+
+/// Writes one trained model as `model-<kind>-<size>x<size>-n<train size>.safetensors`.
+fn save_model<M>(
+    dir: &ArtifactDir,
+    run: &str,
+    kind: &str,
+    size: usize,
+    n: usize,
+    model: &M,
+) -> Result<std::path::PathBuf>
+where
+    M: burn_store::ModuleSnapshot<InferenceBackend> + models::TorchExport,
+{
+    let info = weights::WeightsInfo {
+        experiment: super::NAME.to_string(),
+        run: run.to_string(),
+        output: "logits; softmax gives the digit's probabilities".to_string(),
+        preprocessing: serde_json::json!({
+            "input": format!("a {size}x{size} seven-segment digit image, row-major, {} values", size * size),
+            "training_set_size": n,
+        }),
+        classes: (0..CLASSES).map(|c| c.to_string()).collect(),
+    };
+    weights::save_as(
+        dir,
+        &format!("model-{kind}-{size}x{size}-n{n}.safetensors"),
+        model,
+        &info,
     )
 }
 

@@ -10,6 +10,9 @@ mod data;
 mod plot;
 mod predict;
 mod train;
+mod weights;
+
+pub use weights::export as export_weights;
 
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -214,7 +214,9 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         data.test.len()
     );
 
-    let mut written = vec![run.dir.save_model(model)?];
+    let safetensors =
+        crate::weights::save(&run.dir, &model, &super::weights::info(&scaler, run.id()))?;
+    let mut written = vec![run.dir.save_model(model)?, safetensors];
     written.push(run.dir.write_json(SCALER_FILE, &scaler)?);
     written.extend(plot::write_plots(
         &run.dir,

@@ -32,6 +32,9 @@ pub struct TestReport {
     /// Probability of the predicted class of each evaluated image.
     #[serde(skip)]
     pub confidence: Vec<f32>,
+    /// The logits of each evaluated image, `[n, 10]` row-major.
+    #[serde(skip)]
+    pub logits: Vec<f32>,
 }
 
 /// Evaluates `model` on the first `n` images of `images`, in batches.
@@ -45,6 +48,7 @@ pub fn evaluate<B: ZooBackend>(
     let batcher = MnistBatcher::new(images.clone());
     let mut confusion = vec![vec![0u64; CLASSES]; CLASSES];
     let (mut predictions, mut confidence) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut all_logits = Vec::with_capacity(n * CLASSES);
     let mut loss_sum = 0.0;
     for start in (0..n).step_by(EVAL_BATCH) {
         let indices: Vec<usize> = (start..(start + EVAL_BATCH).min(n)).collect();
@@ -53,6 +57,14 @@ pub fn evaluate<B: ZooBackend>(
         let logits = model.forward(x);
         let loss: f64 = cross_entropy(logits.clone(), y).into_scalar().elem();
         loss_sum += loss * len as f64;
+        all_logits.extend(
+            logits
+                .clone()
+                .into_data()
+                .convert::<f32>()
+                .to_vec::<f32>()
+                .expect("f32 data"),
+        );
         let probabilities = softmax(logits, 1);
         let (best, index) = probabilities.max_dim_with_indices(1);
         let best: Vec<f32> = best
@@ -92,6 +104,7 @@ pub fn evaluate<B: ZooBackend>(
         recall,
         predictions,
         confidence,
+        logits: all_logits,
     }
 }
 

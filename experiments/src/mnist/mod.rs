@@ -9,6 +9,7 @@ mod eval;
 mod plot;
 mod predict;
 mod train;
+mod weights;
 
 use std::path::PathBuf;
 
@@ -24,6 +25,8 @@ use crate::{
 };
 
 pub use eval::{TestReport, evaluate};
+pub(crate) use weights::preprocessing;
+pub use weights::{InitFrom, export as export_weights};
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "mnist";
@@ -52,6 +55,11 @@ enum Command {
     /// Classify test images by index, or 28×28 grayscale PNG files, with a trained model;
     /// prints each image's class and the probabilities of all 10.
     Predict(predict::PredictArgs),
+    /// Evaluate weights made anywhere on the test set, on the compiled-in backend: a
+    /// .safetensors file or a PyTorch state dict (.pt, .pth) of Linear layers with ReLU
+    /// between them. Prints the test accuracy and writes eval.json (accuracy, loss,
+    /// confusion matrix, the file's SHA-256, the backend).
+    Eval(weights::EvalArgs),
 }
 
 fn parse_kind(s: &str) -> Result<MnistKind, String> {
@@ -114,6 +122,10 @@ struct TrainArgs {
     /// EarlyStopping(patience=N, restore_best_weights=True)) [default: off].
     #[arg(long, value_name = "N", value_parser = positive_usize)]
     patience: Option<usize>,
+    /// Start from these weights instead of a random initialisation: a .safetensors
+    /// file or a PyTorch state dict (.pt, .pth) with the network's layer widths.
+    #[arg(long, value_name = "FILE")]
+    init_from: Option<PathBuf>,
     #[command(flatten)]
     devices: DeviceArgs,
     #[command(flatten)]
@@ -149,6 +161,9 @@ pub struct MnistConfig {
     pub patience: Option<usize>,
     /// Seed of initialisation and shuffling.
     pub seed: u64,
+    /// The weights training started from (`--init-from`), if not random.
+    #[serde(default)]
+    pub init_from: Option<InitFrom>,
 }
 
 impl MnistConfig {
@@ -195,6 +210,11 @@ impl TrainArgs {
             .with_hidden(self.hidden.clone())
             .with_dropout(self.dropout);
         model.validate()?;
+        let init_from = self
+            .init_from
+            .as_deref()
+            .map(|path| weights::check_init_from(path, &model))
+            .transpose()?;
         if self.lr_schedule == LrSchedule::Cosine && self.lr > 1.0 {
             anyhow::bail!(
                 "--lr {} with --lr-schedule cosine: burn's cosine schedule starts at a rate \
@@ -215,6 +235,7 @@ impl TrainArgs {
             test_limit: self.test_limit,
             patience: self.patience,
             seed: self.run.seed,
+            init_from,
         })
     }
 }
@@ -223,6 +244,7 @@ impl TrainArgs {
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Predict(args)) => predict::predict(&args),
+        Some(Command::Eval(args)) => weights::eval_weights(&args),
         None => train::train(&cli.train),
     }
 }

@@ -16,7 +16,7 @@ use datasets::mnist::{MnistBatcher, MnistDataset, splits::MnistSplits};
 use models::MlpClassifier;
 use serde::Serialize;
 
-use super::{MnistConfig, NAME, TrainArgs, eval, plot};
+use super::{MnistConfig, NAME, TrainArgs, eval, plot, weights};
 use crate::{
     backend::{self, InferenceBackend, TrainBackend},
     learning::{self, EpochRow, Fitted},
@@ -135,7 +135,16 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let config = &run.config;
 
     TrainBackend::seed(&device, config.seed);
-    let model: MlpClassifier<TrainBackend> = learning::materialize(config.model.init(&device)?);
+    let model: MlpClassifier<TrainBackend> = config.model.init(&device)?;
+    let model = match &config.init_from {
+        // A resumed run starts from its checkpoint instead.
+        Some(init) if run.resume_from.is_none() => {
+            println!("starting from the weights in '{}'", init.path.display());
+            weights::load_init(init, model)?
+        }
+        _ => model,
+    };
+    let model = learning::materialize(model);
     let batcher = MnistBatcher::new(train_images.clone());
     let train_loader = DataLoaderBuilder::new(batcher.clone())
         .batch_size(config.batch_size)
@@ -189,8 +198,10 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     );
     print!("{}", eval::report_text(&report, &names));
     let model_path = run.dir.save_model(fitted.model.clone())?;
+    let weights_path =
+        crate::weights::save(&run.dir, &fitted.model, &weights::info(kind, run.id()))?;
     let plots = plot::write_plots(&run.dir, &run.config, &report, &test_images, &names)?;
-    run.wrote([model_path].into_iter().chain(plots));
+    run.wrote([model_path, weights_path].into_iter().chain(plots));
 
     let metrics = MnistMetrics {
         test_accuracy: report.accuracy,

@@ -12,6 +12,9 @@ mod eval;
 mod plot;
 mod study;
 mod train;
+mod weights;
+
+pub use weights::export as export_weights;
 
 use anyhow::Result;
 use burn::optim::decay::WeightDecayConfig;

@@ -159,6 +159,11 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let units = config.model.hidden.first().copied().unwrap_or(bits);
     let mut run = run;
     let model_path = run.dir.save_model(model.clone())?;
+    let safetensors = crate::weights::save(
+        &run.dir,
+        &model,
+        &super::weights::info(&run.config, run.id()),
+    )?;
     let weights = write_weights(
         run.dir.path(),
         &weights_start
@@ -175,7 +180,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     )?;
     let history = learning::history(run.dir.path());
     let curves = learning::write_training_curves(run.dir.path(), &history, "mse")?;
-    run.wrote(weights.into_iter().chain([curves, model_path]));
+    run.wrote(weights.into_iter().chain([curves, model_path, safetensors]));
     let key = KeyMetric::max("unseen_bit_accuracy", unseen.bit_accuracy);
     let metrics = ReverseMetrics {
         train_bit_accuracy: train.bit_accuracy,

@@ -9,6 +9,9 @@ mod eval;
 mod plot;
 mod predict;
 mod train;
+mod weights;
+
+pub use weights::export as export_weights;
 
 use std::path::PathBuf;
 

@@ -41,12 +41,14 @@ mod preset;
 mod restore;
 mod seeds;
 mod train;
+mod weights;
 
 pub use eval::{HiddenUnit, TableEval, evaluate, hidden_units};
 use eval::{table_inputs, table_targets, truth_table, units_table, write_surface};
 pub use preset::Preset;
 pub use restore::load_model;
 pub use seeds::{SEEDS_NAME, train_one};
+pub use weights::export as export_weights;
 
 /// Name of the experiment in artifacts.
 pub const NAME: &str = "xor";
@@ -76,6 +78,10 @@ enum Command {
     /// Reload a trained model from an artifact directory, print its truth table, and
     /// evaluate and plot the 100×100 grid (writes surface.png, surface.csv, restore.json).
     Restore(RestoreArgs),
+    /// Evaluate a gate network's weights made anywhere (a .safetensors file or a
+    /// PyTorch state dict: .pt, .pth) on a truth table, on the compiled-in backend;
+    /// writes eval.json.
+    Eval(weights::EvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +258,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Some(Command::Restore(args)) => {
             restore::restore(&run::finished_run_dir(args.artifact_dir.as_deref(), NAME)?)
         }
+        Some(Command::Eval(args)) => weights::eval_weights(&args),
         None => match cli.train.seeds {
             Some(n) => seeds::train_seeds(&cli.train, n),
             None => train::train(&cli.train),

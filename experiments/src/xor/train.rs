@@ -70,6 +70,11 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     );
     let mut run = run;
     let model_path = run.dir.save_model(model.clone())?;
+    let weights_path = crate::weights::save(
+        &run.dir,
+        &model,
+        &super::weights::info(&run.config, run.id()),
+    )?;
     let surface = write_surface(&run.dir, &model, gate, &eval, &device)?;
     let history = learning::history(run.dir.path());
     let curves = learning::write_training_curves(
@@ -77,7 +82,11 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
         &history,
         &run.config.model.loss.to_string(),
     )?;
-    run.wrote(surface.into_iter().chain([curves, model_path]));
+    run.wrote(
+        surface
+            .into_iter()
+            .chain([curves, model_path, weights_path]),
+    );
     let key = KeyMetric::max("accuracy", eval.accuracy);
     let metrics = TrainMetrics {
         eval,

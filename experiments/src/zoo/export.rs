@@ -1,3 +1,6 @@
+//! `zoo export --safetensors`: a finished run's `model.safetensors`, written from its
+//! `model.mpk` (for runs made before runs wrote it themselves).
+//!
 //! `zoo export --tensorboard`: a run's metrics as TensorBoard event files: the
 //! per-iteration values from burn's metric logs (`train/loss`, `valid/accuracy`,
 //! ...; step = iteration count across epochs) and the per-epoch values of
@@ -13,14 +16,24 @@ use super::{
     resolve::{history, history_series, load_summary, resolve_run},
     tfrecord::{scalar_event, version_event, write_record},
 };
-use crate::{metric_logs, run::record::FoundRun};
+use crate::{
+    artifacts::ArtifactDir,
+    metric_logs,
+    run::{Status, record::FoundRun},
+    weights::WEIGHTS_FILE,
+};
 
 /// Options of `zoo export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Write TensorBoard event files (the only format so far).
+    /// Write TensorBoard event files.
     #[arg(long)]
     pub tensorboard: bool,
+
+    /// Write each finished run's model.safetensors (PyTorch's conventions, see
+    /// interop/README.md) into its run directory, from its model.mpk.
+    #[arg(long)]
+    pub safetensors: bool,
 
     /// The runs: run directories, run ids or EXPERIMENT/latest.
     #[arg(value_name = "RUN", required = true)]
@@ -44,16 +57,63 @@ pub struct Series {
 
 /// Exports the runs `args` names.
 pub fn execute(root: &Path, args: &ExportArgs) -> Result<()> {
-    if !args.tensorboard {
-        bail!("choose an export format: --tensorboard");
+    if !args.tensorboard && !args.safetensors {
+        bail!("choose an export format: --tensorboard and/or --safetensors");
     }
-    let out = args.out.clone().unwrap_or_else(|| root.join("tensorboard"));
     let runs: Vec<FoundRun> = args
         .runs
         .iter()
         .map(|spec| resolve_run(root, spec))
         .collect::<Result<_>>()?;
-    for run in &runs {
+    if args.safetensors {
+        for run in &runs {
+            export_safetensors(run)?;
+        }
+    }
+    if args.tensorboard {
+        export_tensorboard(root, args, &runs)?;
+    }
+    Ok(())
+}
+
+/// Writes `run`'s `model.safetensors` from its `model.mpk`.
+fn export_safetensors(run: &FoundRun) -> Result<()> {
+    let dir = ArtifactDir::open(&run.dir)?;
+    let existing = dir.join(WEIGHTS_FILE);
+    if existing.is_file() {
+        println!(
+            "run '{}' already has '{}'",
+            run.record.id,
+            existing.display()
+        );
+        return Ok(());
+    }
+    if run.record.status != Status::Finished {
+        bail!(
+            "run '{}' is {}, not finished: it has no final model to export",
+            run.record.id,
+            run.record.status
+        );
+    }
+    let experiment = crate::registry::find(&run.record.experiment)?;
+    let Some(export) = experiment.export_weights else {
+        bail!(
+            "run '{}': {} runs cannot be exported after the fact (lcd runs write \
+             model-<kind>-<size>-n<n>.safetensors as they train, and older ones kept no \
+             model; older k-means runs did not keep their standardisation): run it again",
+            run.record.id,
+            experiment.name
+        );
+    };
+    let path = export(&dir)?;
+    println!("run '{}': wrote '{}'", run.record.id, path.display());
+    Ok(())
+}
+
+/// Writes TensorBoard event files for `runs`.
+fn export_tensorboard(root: &Path, args: &ExportArgs, runs: &[FoundRun]) -> Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| root.join("tensorboard"));
+    for run in runs {
         let mut series = iteration_series(&run.dir)?;
         let per_epoch = match load_summary(run) {
             Ok(summary) => epoch_series(&summary),

@@ -154,8 +154,13 @@ pub(super) fn train_mnist(args: &TrainArgs, mut plan: RunPlan<SvmConfig>) -> Res
             p.index, p.class, p.label, p.decision_value
         );
     }
+    let safetensors = crate::weights::save(
+        &run.dir,
+        &model,
+        &super::super::weights::info(&run.config, run.id()),
+    )?;
     let model_path = run.dir.save_model(model)?;
-    run.wrote([model_path]);
+    run.wrote([model_path, safetensors]);
     let metrics = MnistMetrics {
         train_accuracy: train_eval.accuracy,
         final_loss: train_eval.loss,

@@ -138,10 +138,15 @@ pub(super) fn train_seed(args: &TrainArgs, plan: RunPlan<SvmConfig>) -> Result<(
         );
     }
 
+    let safetensors = crate::weights::save(
+        &run.dir,
+        &model,
+        &super::super::weights::info(&run.config, run.id()),
+    )?;
     let model_path = run.dir.save_model(model)?;
     let png = run.dir.join("svm.png");
     plot::seed_plot(&png, &data, w, b, margin, &support, &predictions)?;
-    run.wrote([model_path, png]);
+    run.wrote([model_path, safetensors, png]);
     let metrics = SeedMetrics {
         train_accuracy: eval.accuracy,
         final_loss: eval.loss,

@@ -1,0 +1,47 @@
+//! The metadata of the linear regression's `model.safetensors` (with the
+//! standardisation it was fitted in), and its export for runs made before the file
+//! existed.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use models::LinearModel;
+use serde_json::json;
+
+use super::{LinregConfig, NAME, SCALER_FILE, data::Scaler};
+use crate::{
+    artifacts::{ArtifactDir, CONFIG_FILE},
+    backend::{self, InferenceBackend},
+    run::RunRecord,
+    weights::{self, WeightsInfo},
+};
+
+/// The metadata of a linear regression's `model.safetensors`.
+pub(super) fn info(scaler: &Scaler, run: &str) -> WeightsInfo {
+    WeightsInfo {
+        experiment: NAME.to_string(),
+        run: run.to_string(),
+        output: format!(
+            "{} standardised: y = z * targets.std + targets.mean",
+            scaler.names.1
+        ),
+        preprocessing: json!({
+            "input": scaler.names.0,
+            "formula": "z = (x - inputs.mean) / inputs.std, per column",
+            "inputs": scaler.inputs,
+            "targets": scaler.targets,
+        }),
+        classes: Vec::new(),
+    }
+}
+
+/// Writes the `model.safetensors` of a finished run from its `model.mpk`.
+pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
+    let config: LinregConfig = dir.read_json(CONFIG_FILE)?;
+    let scaler: Scaler = dir.read_json(SCALER_FILE)?;
+    let device = backend::device();
+    let model: LinearModel<InferenceBackend> = config.model.init(&device)?;
+    let model = dir.load_model(model, &device)?;
+    let run = RunRecord::load(dir.path())?.id;
+    weights::save(dir, &model, &info(&scaler, &run))
+}
