@@ -163,7 +163,9 @@ where
         None => training,
     };
     let started = Instant::now();
+    crate::signals::watch(&interrupter);
     let result = training.launch(learner);
+    crate::signals::unwatch();
     let seconds = started.elapsed().as_secs_f64();
     drop(result.renderer);
     if interrupter.should_stop() {

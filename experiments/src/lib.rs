@@ -21,6 +21,7 @@ pub mod registry;
 pub mod resources;
 pub mod reverse;
 pub mod run;
+pub mod signals;
 pub mod stopping;
 pub mod svm;
 pub mod valid_loss;
@@ -35,14 +36,20 @@ use std::process::ExitCode;
 pub fn main(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
     backend::quiet_vulkan_loader();
     run::install_panic_hook();
+    signals::install();
     exit_code(body())
 }
 
 /// Runs an experiment's entry point; an error prints as one `error: ...` line (with
-/// its causes) on stderr and exits with status 1.
+/// its causes) on stderr and exits with status 1. A run stopped before its end
+/// ([`run::Stopped`]) exits with its status (130, 143) and prints nothing more.
 pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<run::Stopped>().is_some() => {
+            let status = err.downcast_ref::<run::Stopped>().map_or(1, |s| s.status);
+            ExitCode::from(status)
+        }
         Err(err) => {
             run::mark_failed(&format!("{err:#}"));
             eprintln!("error: {err:#}");

@@ -77,7 +77,7 @@ pub(super) fn train(cli: Cli) -> Result<()> {
     }
     let plan = crate::run::plan(&cli.run, NAME, || cli.resolve(), |_| 0)?;
     let config = &plan.config;
-    let device = backend::device();
+    let device = backend::device()?;
     let info = backend::describe(&device);
     println!("backend: {} on {}", info.name, info.device);
 
@@ -125,9 +125,21 @@ pub(super) fn train(cli: Cli) -> Result<()> {
     let tui = !cli.run.no_tui && std::io::stdout().is_terminal();
     let mut progress = Progress::new(tui, p.max_iter, p.n_init);
     let fit_started = Instant::now();
-    let model = p
-        .fit_data(&data, |it| progress.update(it))
-        .with_context(|| format!("cannot cluster '{}'", table.source.display()))?;
+    let fitted = p.fit_data(&data, |it| {
+        progress.update(it);
+        if crate::signals::stop_requested() {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    });
+    let model = match fitted {
+        Err(models::KMeansError::Stopped) => {
+            progress.finish();
+            return run.stop_between_units("nothing (a k-means fit has no partial result)");
+        }
+        other => other.with_context(|| format!("cannot cluster '{}'", table.source.display()))?,
+    };
     let fit_seconds = fit_started.elapsed().as_secs_f64();
     progress.finish();
 

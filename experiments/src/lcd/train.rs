@@ -128,7 +128,7 @@ impl<'a> Split<'a> {
 }
 
 pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
-    let device = backend::device();
+    let device = backend::device()?;
     let info = backend::describe(&device);
     for &size in &plan.config.sizes {
         DigitsConfig::new(size)?;
@@ -154,6 +154,12 @@ pub(super) fn run_grid(plan: RunPlan<LcdConfig>) -> Result<()> {
         let test = Split::new(&test_set, &device);
         let pixels = lcd.pixels();
         for &n in &config.train_sizes {
+            if crate::signals::stop_requested() {
+                return run.stop_between_units(&format!(
+                    "the {} files of the models trained so far",
+                    written.len()
+                ));
+            }
             let train_set = lcd.generate(n, config.seed);
             let train = Split::new(&train_set, &device);
 

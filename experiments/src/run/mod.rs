@@ -348,7 +348,9 @@ impl<C: Serialize> Run<C> {
         Ok(())
     }
 
-    /// Ends a run the user stopped: marks `run.json` stopped and prints how to go on.
+    /// Ends a run stopped before its end (a signal, the dashboard's `q`): marks
+    /// `run.json` stopped, prints how to go on, and returns [`Stopped`], which makes
+    /// the process exit with 128 + the signal (130 for `q`).
     pub fn stop(mut self) -> Result<()> {
         self.end(Status::Stopped, None)?;
         println!(
@@ -356,7 +358,25 @@ impl<C: Serialize> Run<C> {
             self.record.experiment,
             self.dir.path().display()
         );
-        Ok(())
+        Err(Stopped {
+            status: crate::signals::stop_exit_status(),
+        }
+        .into())
+    }
+
+    /// Ends a run without checkpoints that a signal stopped between units of work:
+    /// marks `run.json` stopped, prints what was kept (`kept`), and returns
+    /// [`Stopped`].
+    pub fn stop_between_units(mut self, kept: &str) -> Result<()> {
+        self.end(Status::Stopped, None)?;
+        println!(
+            "stopped; kept {kept} in '{}'; this run has no checkpoints: run it again to train the rest",
+            self.dir.path().display()
+        );
+        Err(Stopped {
+            status: crate::signals::stop_exit_status(),
+        }
+        .into())
     }
 
     fn end(&mut self, status: Status, error: Option<String>) -> Result<()> {
@@ -368,6 +388,23 @@ impl<C: Serialize> Run<C> {
         Ok(())
     }
 }
+
+/// A run ended before its end (stopped by a signal or the user): not an error to
+/// print, but a non-zero exit status, `status` (128 + the signal; 130 for the
+/// dashboard's `q`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// The exit status.
+    pub status: u8,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stopped before the end (exit status {})", self.status)
+    }
+}
+
+impl std::error::Error for Stopped {}
 
 /// The opened run of this process that has not ended yet, for [`mark_failed`].
 static ACTIVE: Mutex<Option<(PathBuf, RunRecord)>> = Mutex::new(None);

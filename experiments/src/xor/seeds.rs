@@ -71,7 +71,7 @@ pub const SEEDS_NAME: &str = "xor-seeds";
 pub(super) fn train_seeds(args: &TrainArgs, n: usize) -> Result<()> {
     let plan = run::plan(&args.run, SEEDS_NAME, || args.resolve(), XorConfig::epochs)?;
     let gate = plan.config.gate()?;
-    let device = backend::device();
+    let device = backend::device()?;
     let info = backend::describe(&device);
     announce(&info, &plan.config);
     let seed = plan.config.seed;
@@ -87,6 +87,12 @@ pub(super) fn train_seeds(args: &TrainArgs, n: usize) -> Result<()> {
     let mut results = Vec::with_capacity(n);
     let mut first = None;
     for &seed in &seeds {
+        if crate::signals::stop_requested() {
+            return run.stop_between_units(&format!(
+                "nothing (a seed study writes its summary at the end; {} of {n} seeds were trained)",
+                results.len()
+            ));
+        }
         let model = train_one::<TrainBackend>(config, seed, &device)?;
         let eval = evaluate(&model, gate, &device);
         let converged = eval.accuracy == 1.0;

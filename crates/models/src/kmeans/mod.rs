@@ -73,6 +73,9 @@ pub enum KMeansError {
         /// Features per row.
         n_features: usize,
     },
+    /// The caller's progress callback asked to stop (a signal).
+    #[error("stopped before the fit converged")]
+    Stopped,
     /// More clusters than points.
     #[error("k = {k} clusters but only {n} points: k must not exceed the number of points")]
     TooManyClusters {

@@ -1,6 +1,6 @@
 //! Validated hyper-parameters, and the fit: k-means++ starts followed by Lloyd iterations.
 
-use std::time::Instant;
+use std::{ops::ControlFlow, time::Instant};
 
 use crate::fused::ZooBackend;
 
@@ -61,14 +61,15 @@ impl KMeansParams {
     pub fn fit<B: ZooBackend>(&self, data: Tensor<B, 2>) -> Result<KMeans<B>, KMeansError> {
         self.validate()?;
         let data = KMeansData::from_tensor(data, self.chunk_rows)?;
-        self.fit_data(&data, |_| {})
+        self.fit_data(&data, |_| ControlFlow::Continue(()))
     }
 
-    /// Fits k-means to chunked data, calling `progress` after every Lloyd iteration.
+    /// Fits k-means to chunked data, calling `progress` after every Lloyd iteration;
+    /// `progress` returning `Break` ends the fit with [`KMeansError::Stopped`].
     pub fn fit_data<B: ZooBackend>(
         &self,
         data: &KMeansData<B>,
-        mut progress: impl FnMut(&Iteration),
+        mut progress: impl FnMut(&Iteration) -> ControlFlow<()>,
     ) -> Result<KMeans<B>, KMeansError> {
         self.validate()?;
         if data.is_empty() {
@@ -89,7 +90,9 @@ impl KMeansParams {
         let mut best: Option<(Tensor<B, 2>, RunStats)> = None;
         let mut runs = Vec::with_capacity(self.n_init);
         for init in 0..self.n_init {
-            let (centroids, stats) = self.run_once(&prepared, &mut rng, init, &mut progress);
+            let (centroids, stats) = self
+                .run_once(&prepared, &mut rng, init, &mut progress)
+                .ok_or(KMeansError::Stopped)?;
             runs.push(stats.clone());
             if best.as_ref().is_none_or(|(_, b)| stats.inertia < b.inertia) {
                 best = Some((centroids, stats));
@@ -116,8 +119,8 @@ impl KMeansParams {
         data: &Prepared<B>,
         rng: &mut SplitMix64,
         init: usize,
-        progress: &mut impl FnMut(&Iteration),
-    ) -> (Tensor<B, 2>, RunStats) {
+        progress: &mut impl FnMut(&Iteration) -> ControlFlow<()>,
+    ) -> Option<(Tensor<B, 2>, RunStats)> {
         let started = Instant::now();
         let mut centroids = kmeans_plus_plus(data, self.k, rng);
         let init_seconds = started.elapsed().as_secs_f64();
@@ -147,13 +150,16 @@ impl KMeansParams {
                 update = reseed(data, update, &empty, &step.min_distances);
             }
             let moved = step.moved.unwrap_or(data.n_points);
-            progress(&Iteration {
+            let flow = progress(&Iteration {
                 init,
                 iteration,
                 inertia: step.inertia,
                 moved,
                 empty_clusters: empty.len(),
             });
+            if flow.is_break() {
+                return None;
+            }
             let converged = moved == 0
                 || previous.as_ref().is_some_and(|(prev, _)| {
                     (prev - step.inertia).abs() <= self.tolerance * prev.abs()
@@ -167,7 +173,7 @@ impl KMeansParams {
         // Inertia of the final centroids, with the points re-assigned to them.
         let inertia = final_inertia(data, &centroids);
         let lloyd_seconds = lloyd.elapsed().as_secs_f64();
-        (
+        Some((
             centroids,
             RunStats {
                 inertia,
@@ -175,7 +181,7 @@ impl KMeansParams {
                 init_seconds,
                 lloyd_seconds,
             },
-        )
+        ))
     }
 }
 

@@ -145,7 +145,10 @@ fn duplicate_points_leave_no_nan() {
     let model = KMeansParams::new(5)
         .fit_data(
             &KMeansData::from_tensor(tensor(&rows), None).unwrap(),
-            |it| empties += it.empty_clusters,
+            |it| {
+                empties += it.empty_clusters;
+                std::ops::ControlFlow::Continue(())
+            },
         )
         .unwrap();
     let c = read_f32(model.centroids());
