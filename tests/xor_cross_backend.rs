@@ -26,7 +26,7 @@ fn a_model_trained_on_the_fused_cpu_path_loads_into_wgpu_with_the_same_outputs()
     dir.save_model(trained).unwrap();
 
     assert_eq!(backend::BACKEND_NAME, "wgpu");
-    let device = backend::device();
+    let device = backend::device().unwrap();
     let (_, restored) = xor::load_model(&dir, &device).unwrap();
     let on_gpu = xor::evaluate(&restored, LogicGate::Xnor, &device);
     for (a, b) in on_cpu.outputs.iter().zip(&on_gpu.outputs) {
@@ -37,4 +37,28 @@ fn a_model_trained_on_the_fused_cpu_path_loads_into_wgpu_with_the_same_outputs()
             on_gpu.outputs
         );
     }
+}
+
+#[test]
+fn without_an_adapter_wgpu_is_one_clear_error_and_writes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let root_s = root.path().to_str().unwrap();
+    // The Vulkan loader finds no driver: wgpu has no adapter.
+    let out = crate::common::run_env(
+        env!("CARGO_BIN_EXE_xor"),
+        &["--no-tui", "--steps", "200", "--steps-per-epoch", "100"],
+        &[
+            ("VK_ICD_FILENAMES", "/nonexistent/icd.json"),
+            ("VK_DRIVER_FILES", "/nonexistent/icd.json"),
+            ("ZOO_ARTIFACTS", root_s),
+        ],
+    );
+    crate::common::assert_clean_failure(&out, "wgpu finds no");
+    let all = crate::common::text(&out);
+    assert!(all.contains("mesa-vulkan-drivers"), "{all}");
+    assert_eq!(
+        std::fs::read_dir(root.path()).unwrap().count(),
+        0,
+        "something was written to the artifacts root"
+    );
 }

@@ -49,7 +49,13 @@ fn operand(rows: usize, cols: usize, device: &backend::Device) -> FloatTensor<B>
 }
 
 fn main() {
-    let device = backend::device();
+    let device = match backend::device() {
+        Ok(device) => device,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    };
     let x = operand(BATCH, INPUTS, &device);
     let w1 = operand(INPUTS, HIDDEN, &device);
     let w2 = operand(HIDDEN, CLASSES, &device);

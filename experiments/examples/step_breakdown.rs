@@ -20,7 +20,7 @@ use models::{MlpClassifier, MlpClassifierConfig, fused::optim::FusedAdamConfig};
 const STEPS: usize = 430;
 
 fn main() -> anyhow::Result<()> {
-    let device = backend::device();
+    let device = backend::device()?;
     let mut model: MlpClassifier<TrainBackend> = MlpClassifierConfig::new().init(&device)?;
     let mut optim = FusedAdamConfig::new()
         .with_epsilon(experiments::optimizer::ADAM_EPSILON)

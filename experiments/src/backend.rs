@@ -44,9 +44,50 @@ pub const BACKEND_NAME: &str = if cfg!(feature = "wgpu") {
     "flex"
 };
 
-/// The device experiments run on: the backend's default device.
-pub fn device() -> Device {
-    Device::default()
+/// The device experiments run on: the backend's default device. With wgpu, an error
+/// when there is no adapter to run on (instead of burn's panic on first use).
+pub fn device() -> Result<Device> {
+    check_adapter()?;
+    Ok(Device::default())
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn check_adapter() -> Result<()> {
+    Ok(())
+}
+
+/// Asks wgpu for an adapter the way burn's wgpu runtime will (cubecl-wgpu 0.10
+/// `request_adapter` panics with "No possible adapter available for backend"; no
+/// upstream issue found), once per process.
+#[cfg(feature = "wgpu")]
+fn check_adapter() -> Result<()> {
+    use burn::backend::wgpu::graphics::{AutoGraphicsApi, GraphicsApi};
+    static CHECK: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    CHECK
+        .get_or_init(|| {
+            let backend = AutoGraphicsApi::backend();
+            let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+                backends: backend.into(),
+                ..wgpu::InstanceDescriptor::new_without_display_handle()
+            });
+            let options = wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+            };
+            futures_lite::future::block_on(instance.request_adapter(&options))
+                .map(|_| ())
+                .map_err(|e| {
+                    format!(
+                        "wgpu finds no {backend:?} adapter to run on ({e}). This binary was built \
+                         with --features wgpu: install a GPU driver, or Mesa's software Vulkan \
+                         device lavapipe (Debian/Ubuntu: apt-get install mesa-vulkan-drivers), \
+                         or build without --features wgpu for the default CPU backend"
+                    )
+                })
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
 }
 
 /// The `n` devices a data-parallel run trains on (`--devices N`); the first one is the
@@ -62,7 +103,7 @@ pub fn device() -> Device {
 pub fn devices(n: usize) -> Result<Vec<Device>> {
     anyhow::ensure!(n >= 1, "--devices must be at least 1, got {n}");
     if n == 1 {
-        return Ok(vec![device()]);
+        return Ok(vec![device()?]);
     }
     extra_devices(n)
 }
@@ -76,7 +117,7 @@ pub fn main_device(devices: &[Device]) -> Device {
 
 #[cfg(not(feature = "wgpu"))]
 fn extra_devices(n: usize) -> Result<Vec<Device>> {
-    Ok(vec![device(); n])
+    Ok(vec![device()?; n])
 }
 
 #[cfg(feature = "wgpu")]
@@ -86,6 +127,7 @@ fn extra_devices(n: usize) -> Result<Vec<Device>> {
     };
     use futures_lite::future::block_on;
 
+    check_adapter()?;
     let setup =
         init_setup::<AutoGraphicsApi>(&WgpuDevice::DefaultDevice, RuntimeOptions::default());
     let discrete = block_on(setup.instance.enumerate_adapters(setup.backend.into()))

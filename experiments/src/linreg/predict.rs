@@ -32,7 +32,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     dir.require_model()?;
     let config: LinregConfig = dir.read_json(CONFIG_FILE)?;
     let scaler: Scaler = dir.read_json(SCALER_FILE)?;
-    let device = backend::device();
+    let device = backend::device()?;
     let model: LinearModel<InferenceBackend> = config.model.init(&device)?;
     let model = dir.load_model(model, &device)?;
     let d = config.model.inputs;

@@ -39,7 +39,7 @@ pub(super) fn info(scaler: &Scaler, run: &str) -> WeightsInfo {
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
     let config: LinregConfig = dir.read_json(CONFIG_FILE)?;
     let scaler: Scaler = dir.read_json(SCALER_FILE)?;
-    let device = backend::device();
+    let device = backend::device()?;
     let model: LinearModel<InferenceBackend> = config.model.init(&device)?;
     let model = dir.load_model(model, &device)?;
     let run = RunRecord::load(dir.path())?.id;

@@ -65,7 +65,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
     dir.require_model()?;
     let config: MnistConfig = dir.read_json(CONFIG_FILE)?;
     let kind = config.kind()?;
-    let device = backend::device();
+    let device = backend::device()?;
     let model: MlpClassifier<InferenceBackend> = config.model.init(&device)?;
     let model = dir.load_model(model, &device)?;
     let names = kind.class_names();

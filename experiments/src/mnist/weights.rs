@@ -48,7 +48,7 @@ pub(crate) fn preprocessing(kind: MnistKind) -> serde_json::Value {
 /// made before the file existed).
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
     let config: MnistConfig = dir.read_json(CONFIG_FILE)?;
-    let device = backend::device();
+    let device = backend::device()?;
     let model: MlpClassifier<InferenceBackend> = config.model.init(&device)?;
     let model = dir.load_model(model, &device)?;
     let run = RunRecord::load(dir.path())?.id;
@@ -192,7 +192,7 @@ pub(super) fn eval_weights(args: &EvalArgs) -> Result<()> {
             dashed(&widths)
         );
     }
-    let device = backend::device();
+    let device = backend::device()?;
     let info = backend::describe(&device);
     let config = MlpClassifierConfig::new().with_hidden(hidden);
     let model = file.load_into(config.init::<InferenceBackend>(&device)?)?;

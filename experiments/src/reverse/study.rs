@@ -211,7 +211,7 @@ pub(super) fn study(args: &StudyArgs) -> Result<()> {
         },
         |_| 1,
     )?;
-    let device = backend::device();
+    let device = backend::device()?;
     let info = backend::describe(&device);
     let seed = plan.config.seed;
     let run = plan.open(&info, seed)?;

@@ -45,7 +45,7 @@ pub(super) fn predict(args: &PredictArgs) -> Result<()> {
         NAME,
     )?)?;
     let config: SvmConfig = dir.read_json(CONFIG_FILE)?;
-    let device = backend::device();
+    let device = backend::device()?;
     let model: LinearSvm<InferenceBackend> =
         dir.load_model(config.model.init(&device)?, &device)?;
     let points: Vec<Vec<f32>> = args

@@ -46,7 +46,7 @@ pub(super) fn info(config: &SvmConfig, run: &str) -> WeightsInfo {
 /// Writes the `model.safetensors` of a finished run from its `model.mpk`.
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
     let config: SvmConfig = dir.read_json(CONFIG_FILE)?;
-    let device = backend::device();
+    let device = backend::device()?;
     let model: LinearSvm<InferenceBackend> = config.model.init(&device)?;
     let model = dir.load_model(model, &device)?;
     let run = RunRecord::load(dir.path())?.id;

@@ -25,7 +25,7 @@ pub fn load_model(
 
 pub(super) fn restore(path: &std::path::Path) -> Result<()> {
     let dir = ArtifactDir::open(path)?;
-    let device = backend::device();
+    let device = backend::device()?;
     let info = backend::describe(&device);
     let (config, model) = load_model(&dir, &device)?;
     let gate = config.gate()?;

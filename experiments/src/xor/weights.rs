@@ -30,7 +30,7 @@ pub(super) fn info(config: &XorConfig, run: &str) -> WeightsInfo {
 
 /// Writes the `model.safetensors` of a finished run from its `model.mpk`.
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
-    let device = backend::device();
+    let device = backend::device()?;
     let (config, model) = load_model(dir, &device)?;
     let run = RunRecord::load(dir.path())?.id;
     weights::save(dir, &model, &info(&config, &run))
@@ -88,7 +88,7 @@ pub(super) fn eval_weights(args: &EvalArgs) -> Result<()> {
             args.weights.display()
         );
     };
-    let device = backend::device();
+    let device = backend::device()?;
     let info = backend::describe(&device);
     let config = TabularMlpConfig::new()
         .with_inputs(inputs)
