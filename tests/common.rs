@@ -50,6 +50,66 @@ pub fn run(bin: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
 }
 
+/// [`run`] with the extra environment variables `env`.
+pub fn run_env(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let sandbox = tempfile::tempdir().expect("a temporary directory");
+    sealed(bin, args, sandbox.path())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"))
+}
+
+/// Runs `bin` with `args` sealed off (as [`run`]), with the artifacts root at `root`,
+/// and sends it `signals` (`pause` apart: two of the same kind sent at once merge into
+/// one) once `ready()` holds; returns
+/// its exit status and everything it printed. Fails if it ends before, or `ready`
+/// takes longer than `limit`.
+pub fn signal_when(
+    bin: &str,
+    args: &[&str],
+    root: &Path,
+    ready: impl Fn() -> bool,
+    signals: &[nix::sys::signal::Signal],
+    pause: Duration,
+    limit: Duration,
+) -> (std::process::ExitStatus, String) {
+    let sandbox = tempfile::tempdir().expect("a temporary directory");
+    let child = sealed(bin, args, sandbox.path())
+        .env("ZOO_ARTIFACTS", root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let started = Instant::now();
+    let mut child = child;
+    while !ready() {
+        assert!(started.elapsed() < limit, "not ready after {limit:?}");
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!("ended ({status}) before the signal:\n{}", text(&out));
+        }
+        sleep(Duration::from_millis(10));
+    }
+    for (i, &signal) in signals.iter().enumerate() {
+        if i > 0 {
+            sleep(pause);
+        }
+        nix::sys::signal::kill(pid, signal).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status, text(&out))
+}
+
+/// Whether all three files of epoch `epoch`'s checkpoint are in the run directory `dir`.
+pub fn has_checkpoint(dir: &Path, epoch: usize) -> bool {
+    ["model", "optim", "scheduler"].iter().all(|kind| {
+        dir.join("checkpoint")
+            .join(format!("{kind}-{epoch}.mpk"))
+            .is_file()
+    })
+}
+
 /// Runs `bin` with `args` in the current directory with the artifacts root at `root`
 /// (`$ZOO_ARTIFACTS`), stdin closed, output captured.
 pub fn run_in(root: &Path, bin: &str, args: &[&str]) -> Output {

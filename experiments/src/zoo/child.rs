@@ -3,6 +3,7 @@
 
 use std::{
     fs::File,
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Command, Stdio},
 };
@@ -26,21 +27,45 @@ pub fn sibling_binary(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Runs `exe` with `args`, its stdout and stderr into `log`; succeeds when it exits
-/// with status 0 and `run_dir`'s `run.json` says finished. A failure names the exit
-/// status and the run's error (else the log's last line) and where the log is.
-pub fn run_logged(exe: &Path, args: &[String], log: &Path, run_dir: &Path) -> Result<()> {
-    let out = File::create(log).with_context(|| format!("cannot create '{}'", log.display()))?;
+/// Runs `exe` with `args` (with `threads`: `RAYON_NUM_THREADS`), its stdout and stderr
+/// appended to `log`; succeeds when it exits with status 0 and `run_dir`'s `run.json`
+/// says finished. A failure names the exit status and the run's error (else the log's
+/// last line) and where the log is.
+///
+/// The child runs in its own process group, so a terminal's Ctrl-C reaches it once,
+/// passed on by this process ([`crate::signals`]), not twice.
+pub fn run_logged(
+    exe: &Path,
+    args: &[String],
+    log: &Path,
+    run_dir: &Path,
+    threads: Option<usize>,
+) -> Result<()> {
+    let out = File::options()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("cannot open '{}'", log.display()))?;
     let err = out
         .try_clone()
         .with_context(|| format!("cannot share '{}'", log.display()))?;
-    let status = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(args)
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
-        .status()
+        .process_group(0);
+    if let Some(threads) = threads {
+        command.env("RAYON_NUM_THREADS", threads.to_string());
+    }
+    let mut child = command
+        .spawn()
         .with_context(|| format!("cannot start '{}'", exe.display()))?;
+    crate::signals::forward_to(child.id());
+    let status = child.wait();
+    crate::signals::forget_child(child.id());
+    let status = status.with_context(|| format!("cannot wait for '{}'", exe.display()))?;
     let record = RunRecord::load(run_dir);
     if !status.success() {
         let why = record

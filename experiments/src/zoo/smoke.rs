@@ -66,7 +66,7 @@ pub fn smoke(args: &SmokeArgs) -> Result<()> {
         flags.extend(["--no-tui".to_string(), "--artifact-dir".to_string()]);
         flags.push(dir.display().to_string());
         let outcome = child::sibling_binary(experiment.name)
-            .and_then(|exe| child::run_logged(&exe, &flags, &log, &dir))
+            .and_then(|exe| child::run_logged(&exe, &flags, &log, &dir, None))
             .and_then(|()| summary_written(&dir));
         let seconds = started.elapsed().as_secs_f64();
         let line = match &outcome {

@@ -207,6 +207,8 @@ pub enum Action {
         /// Whether the directory exists and must be deleted first.
         clean: bool,
     },
+    /// A stopped or interrupted learner run with a checkpoint: continue it (`--resume`).
+    Resume,
     /// Its record says it is running in a live process: leave it alone.
     Busy {
         /// The process.
@@ -244,6 +246,7 @@ pub struct SweepPlan {
 pub fn plan(spec: &SweepSpec, root: &Path) -> Result<SweepPlan> {
     spec.validate()?;
     let dir = root.join(&spec.experiment).join("sweeps").join(spec.slug());
+    let learner = crate::registry::find(&spec.experiment)?.learner;
     let mut runs = Vec::new();
     for point in spec.points() {
         for seed in spec.seed_list() {
@@ -263,7 +266,7 @@ pub fn plan(spec: &SweepSpec, root: &Path) -> Result<SweepPlan> {
             args.push(run_dir.display().to_string());
             args.extend(spec.extra.iter().cloned());
             runs.push(PlannedRun {
-                action: action(&run_dir),
+                action: action(&run_dir, learner),
                 log: dir.join(format!("{name}.log")),
                 point: point.clone(),
                 seed,
@@ -275,8 +278,9 @@ pub fn plan(spec: &SweepSpec, root: &Path) -> Result<SweepPlan> {
     Ok(SweepPlan { dir, runs })
 }
 
-/// Skip a finished run, leave a live one alone, (re)run the rest.
-fn action(dir: &Path) -> Action {
+/// Skip a finished run, leave a live one alone, continue a stopped or interrupted
+/// learner run from its checkpoint, (re)run the rest.
+fn action(dir: &Path, learner: bool) -> Action {
     if !dir.exists() {
         return Action::Run { clean: false };
     }
@@ -284,9 +288,30 @@ fn action(dir: &Path) -> Action {
         Ok(record) => match record.effective_status() {
             Status::Finished => Action::Skip,
             Status::Running => Action::Busy { pid: record.pid },
+            Status::Stopped | Status::Interrupted
+                if learner && crate::run::latest_checkpoint(dir).is_some() =>
+            {
+                Action::Resume
+            }
             _ => Action::Run { clean: true },
         },
         Err(_) => Action::Run { clean: true },
+    }
+}
+
+impl PlannedRun {
+    /// The experiment binary's arguments for this run's action: its flags, or those
+    /// that continue it.
+    pub fn args_for_action(&self) -> Vec<String> {
+        match self.action {
+            Action::Resume => vec![
+                "--resume".to_string(),
+                "--no-tui".to_string(),
+                "--artifact-dir".to_string(),
+                self.dir.display().to_string(),
+            ],
+            _ => self.args.clone(),
+        }
     }
 }
 
