@@ -58,6 +58,8 @@ pub struct SweepArgs {
     /// each writing into this artifacts root (which the nodes must share): writes
     /// <sweep dir>/sweep.sbatch and runs sbatch on it. Preempted tasks that Slurm
     /// requeues continue from their checkpoints. Read the results back with --status.
+    // The doc comment is clap's --help text, not markdown.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(long, conflicts_with_all = ["jobs", "status"])]
     pub slurm: bool,
 
