@@ -15,6 +15,7 @@ mod reverse_cli;
 mod runs_cli;
 mod signals;
 mod svm_cli;
+mod tensorboard;
 mod weights;
 mod xor_cli;
 mod xor_cross_backend;

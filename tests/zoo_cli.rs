@@ -7,7 +7,7 @@ use std::path::Path;
 
 use experiments::{
     registry::EXPERIMENTS,
-    zoo::tfrecord::{decode_event, read_records},
+    tensorboard::{decode_event, read_records},
 };
 
 use crate::common::{assert_clean_failure, json, ok, run_in, text};

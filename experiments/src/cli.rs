@@ -33,6 +33,13 @@ pub struct RunArgs {
     /// --artifact-dir, or else the newest unfinished run of this experiment.
     #[arg(long)]
     pub resume: bool,
+
+    /// Mirror the run into an MLflow tracking server as it trains (http://HOST:PORT):
+    /// params, tags, metrics per epoch and step, status and artifacts. A server that is
+    /// down or failing costs one warning; the run goes on and is kept here in full
+    /// [default: $MLFLOW_TRACKING_URI].
+    #[arg(long, value_name = "URI")]
+    pub mlflow: Option<String>,
 }
 
 impl From<&RunArgs> for crate::run::Options {
@@ -42,6 +49,10 @@ impl From<&RunArgs> for crate::run::Options {
             name: args.name.clone(),
             resume: args.resume,
             no_tui: args.no_tui,
+            mlflow: args
+                .mlflow
+                .clone()
+                .or_else(crate::tracking::mlflow::uri_from_env),
         }
     }
 }

@@ -35,6 +35,7 @@ use crate::{
     dashboard::{ChosenRenderer, EpochRecord, EpochSink},
     data_parallel, metric_logs, plot,
     run::{Run, log::QuietFileLogger},
+    tracking::Tracking,
     valid_loss::{KeepBestValidLoss, PatienceStopping, ValidLoss},
 };
 
@@ -140,6 +141,7 @@ where
             run.dir.path(),
             run.resume_from,
             valid_loss.clone(),
+            run.tracking().clone(),
         ))
         // burn's default (the last two epochs and the lowest validation loss), deciding
         // on whole epochs (see `valid_loss`).
@@ -209,18 +211,27 @@ pub struct EpochFixLogger {
     names: HashMap<MetricId, String>,
     /// The validation loss per epoch, for the strategies that choose by it.
     valid_loss: ValidLoss,
+    /// The run's live tracking (TensorBoard, MLflow).
+    tracking: Tracking,
 }
 
 impl EpochFixLogger {
     /// Logs to `directory`; `resume_from` is the checkpoint epoch a resumed run starts
-    /// from; every validation loss entry also goes to `valid_loss`.
-    pub fn new(directory: &Path, resume_from: Option<usize>, valid_loss: ValidLoss) -> Self {
+    /// from; every validation loss entry also goes to `valid_loss`, and every entry to
+    /// the run's `tracking`.
+    pub fn new(
+        directory: &Path,
+        resume_from: Option<usize>,
+        valid_loss: ValidLoss,
+        tracking: Tracking,
+    ) -> Self {
         Self {
             inner: FileMetricLogger::new(directory),
             finished_splits: HashSet::new(),
             resumed_at: resume_from,
             names: HashMap::new(),
             valid_loss,
+            tracking,
         }
     }
 
@@ -235,21 +246,37 @@ impl EpochFixLogger {
 impl MetricLogger for EpochFixLogger {
     fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
         let epoch = self.epoch(epoch, split);
-        if *split == Split::Valid {
-            let losses = update.entries_numeric.iter().map(|n| &n.entry).filter(|e| {
-                self.names
-                    .get(&e.metric_id)
-                    .is_some_and(|name| name == "Loss")
-            });
-            for entry in losses {
-                // The same entry as the file gets (burn writes the serialized form).
-                match NumericEntry::deserialize(&entry.serialized_entry.serialized) {
-                    Ok(NumericEntry::Value(v)) => self.valid_loss.record(epoch, v, 1),
-                    Ok(NumericEntry::Aggregated {
-                        aggregated_value,
-                        count,
-                    }) => self.valid_loss.record(epoch, aggregated_value, count),
-                    Err(_) => {}
+        // The same entries as the files get (burn writes their serialized form).
+        let values: Vec<(String, f64, u64)> = update
+            .entries_numeric
+            .iter()
+            .filter_map(|n| {
+                let name = self.names.get(&n.entry.metric_id)?;
+                let (value, count) =
+                    match NumericEntry::deserialize(&n.entry.serialized_entry.serialized) {
+                        Ok(NumericEntry::Value(v)) => (v, 1),
+                        Ok(NumericEntry::Aggregated {
+                            aggregated_value,
+                            count,
+                        }) => (aggregated_value, count),
+                        Err(_) => return None,
+                    };
+                Some((metric_logs::metric_key(name), value, count as u64))
+            })
+            .collect();
+        match split {
+            Split::Train => self.tracking.train_step(&values),
+            _ => {
+                let split = if *split == Split::Valid {
+                    "valid"
+                } else {
+                    "test"
+                };
+                for (key, value, count) in &values {
+                    if split == "valid" && key == "loss" {
+                        self.valid_loss.record(epoch, *value, *count as usize);
+                    }
+                    self.tracking.add(split, key, *value, *count);
                 }
             }
         }
@@ -272,10 +299,16 @@ impl MetricLogger for EpochFixLogger {
     }
 
     fn log_epoch_summary(&mut self, summary: EpochSummary) {
+        let epoch = self.epoch(summary.epoch_number, &summary.split);
         if summary.split == Split::Valid {
-            self.valid_loss
-                .end_epoch(self.epoch(summary.epoch_number, &summary.split));
+            self.valid_loss.end_epoch(epoch);
         }
+        let split = match summary.split {
+            Split::Train => "train",
+            Split::Valid => "valid",
+            _ => "test",
+        };
+        self.tracking.end_epoch(split, epoch);
         // After the first epoch of a split ends, the store's own numbering is right.
         self.finished_splits.insert(summary.split.clone());
         self.inner.log_epoch_summary(summary);

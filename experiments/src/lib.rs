@@ -24,6 +24,8 @@ pub mod run;
 pub mod signals;
 pub mod stopping;
 pub mod svm;
+pub mod tensorboard;
+pub mod tracking;
 pub mod valid_loss;
 pub mod weights;
 pub mod xor;

@@ -27,6 +27,7 @@ pub use record::{FoundRun, Goal, KeyMetric, RUN_FILE, RunRecord, Status, find_ru
 use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE, SUMMARY_FILE, list_paths},
     backend::BackendInfo,
+    tracking::{Ending, Tracking},
 };
 
 /// How a run is to be started: the options every experiment takes (on the command
@@ -41,6 +42,8 @@ pub struct Options {
     pub resume: bool,
     /// Plain lines instead of the dashboard.
     pub no_tui: bool,
+    /// The MLflow tracking server to mirror the run into, if any.
+    pub mlflow: Option<String>,
 }
 
 /// Where a run will go and with which configuration; nothing is written yet.
@@ -56,6 +59,7 @@ pub struct RunPlan<C> {
     /// True when the directory was chosen by the zoo (not `--artifact-dir`).
     generated: bool,
     no_tui: bool,
+    mlflow: Option<String>,
     /// The data directory: the resumed run's, or the one the experiment loaded.
     data_dir: Option<PathBuf>,
 }
@@ -92,6 +96,7 @@ pub fn plan<C: DeserializeOwned>(
             name: args.name.clone(),
             generated: false,
             no_tui: args.no_tui,
+            mlflow: args.mlflow.clone(),
         });
     }
     let config = fresh()?;
@@ -111,6 +116,7 @@ pub fn plan<C: DeserializeOwned>(
         name: args.name.clone(),
         generated,
         no_tui: args.no_tui,
+        mlflow: args.mlflow.clone(),
     })
 }
 
@@ -191,7 +197,22 @@ impl<C: Serialize> RunPlan<C> {
                 dir.path().display()
             );
         }
+        let config_json = serde_json::to_value(&self.config).unwrap_or_default();
+        let mlflow = self
+            .mlflow
+            .as_ref()
+            .map(|uri| crate::tracking::MlflowTarget {
+                uri: uri.clone(),
+                experiment: record.experiment.clone(),
+                run_name: match self.resume_from {
+                    Some(epoch) => format!("{} (resumed from epoch {epoch})", record.id),
+                    None => record.id.clone(),
+                },
+                tags: mlflow_tags(&record),
+            });
+        let tracking = Tracking::start(dir.path(), &config_json, self.resume_from, mlflow);
         Ok(Run {
+            tracking,
             dir,
             config: self.config,
             resume_from: self.resume_from,
@@ -202,6 +223,24 @@ impl<C: Serialize> RunPlan<C> {
             written: Vec::new(),
         })
     }
+}
+
+/// The tags a run carries into MLflow.
+pub(crate) fn mlflow_tags(record: &RunRecord) -> Vec<(String, String)> {
+    let mut tags = vec![
+        ("zoo.run_id".to_string(), record.id.clone()),
+        ("zoo.backend".to_string(), record.backend.clone()),
+        ("zoo.device".to_string(), record.device.clone()),
+        ("zoo.devices".to_string(), record.devices.join(", ")),
+        ("zoo.seed".to_string(), record.seed.to_string()),
+        ("zoo.burn_version".to_string(), record.burn_version.clone()),
+        ("mlflow.source.name".to_string(), record.command.join(" ")),
+    ];
+    if let Some(git) = &record.git {
+        tags.push(("mlflow.source.git.commit".to_string(), git.commit.clone()));
+        tags.push(("zoo.git_dirty".to_string(), git.dirty.to_string()));
+    }
+    tags
 }
 
 fn new_record<C>(
@@ -274,6 +313,7 @@ pub struct Run<C> {
     record: RunRecord,
     started: Instant,
     written: Vec<PathBuf>,
+    tracking: Tracking,
 }
 
 /// The public shape of `summary.json`.
@@ -307,6 +347,11 @@ impl<C: Serialize> Run<C> {
         &self.record.id
     }
 
+    /// The run's live tracking (TensorBoard events, MLflow).
+    pub fn tracking(&self) -> &Tracking {
+        &self.tracking
+    }
+
     /// Seconds since the run was opened.
     pub fn elapsed(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
@@ -321,6 +366,7 @@ impl<C: Serialize> Run<C> {
     /// `run.json` finished, and prints what was written and the wall time.
     pub fn finish<M: Serialize>(mut self, metrics: M, key: KeyMetric) -> Result<()> {
         let wall = self.elapsed();
+        let metrics = serde_json::to_value(metrics).context("cannot serialise the metrics")?;
         let summary = Summary {
             experiment: &self.record.experiment,
             run_id: &self.record.id,
@@ -334,10 +380,12 @@ impl<C: Serialize> Run<C> {
             wall_seconds: wall,
         };
         let path = self.dir.write_json(SUMMARY_FILE, &summary)?;
+        let summary_metrics = summary.metrics;
         self.written.push(path);
         self.record.key_metric = Some(key);
         self.record.wall_seconds = Some(wall);
         self.end(Status::Finished, None)?;
+        self.tracking.finish(&summary_metrics, Ending::Finished);
         println!("wrote {}", list_paths(&self.written));
         println!(
             "run {} finished in '{}'",
@@ -353,6 +401,8 @@ impl<C: Serialize> Run<C> {
     /// the process exit with 128 + the signal (130 for `q`).
     pub fn stop(mut self) -> Result<()> {
         self.end(Status::Stopped, None)?;
+        self.tracking
+            .finish(&serde_json::Value::Null, Ending::Stopped);
         println!(
             "training stopped early; continue with: {} --resume --artifact-dir {}",
             self.record.experiment,
@@ -369,6 +419,8 @@ impl<C: Serialize> Run<C> {
     /// [`Stopped`].
     pub fn stop_between_units(mut self, kept: &str) -> Result<()> {
         self.end(Status::Stopped, None)?;
+        self.tracking
+            .finish(&serde_json::Value::Null, Ending::Stopped);
         println!(
             "stopped; kept {kept} in '{}'; this run has no checkpoints: run it again to train the rest",
             self.dir.path().display()

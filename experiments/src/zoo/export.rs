@@ -12,14 +12,12 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::Value;
 
-use super::{
-    resolve::{history, history_series, load_summary, resolve_run},
-    tfrecord::{scalar_event, version_event, write_record},
-};
+use super::resolve::{load_summary, resolve_run};
 use crate::{
     artifacts::ArtifactDir,
     metric_logs,
     run::{Status, record::FoundRun},
+    tensorboard,
     weights::WEIGHTS_FILE,
 };
 
@@ -29,6 +27,11 @@ pub struct ExportArgs {
     /// Write TensorBoard event files.
     #[arg(long)]
     pub tensorboard: bool,
+
+    /// Push each finished run into this MLflow tracking server (http://HOST:PORT):
+    /// params, tags, the per-epoch metrics, the final figures, the artifacts.
+    #[arg(long, value_name = "URI")]
+    pub mlflow: Option<String>,
 
     /// Write each finished run's model.safetensors (PyTorch's conventions, see
     /// interop/README.md) into its run directory, from its model.mpk.
@@ -57,8 +60,8 @@ pub struct Series {
 
 /// Exports the runs `args` names.
 pub fn execute(root: &Path, args: &ExportArgs) -> Result<()> {
-    if !args.tensorboard && !args.safetensors {
-        bail!("choose an export format: --tensorboard and/or --safetensors");
+    if !args.tensorboard && !args.safetensors && args.mlflow.is_none() {
+        bail!("choose what to export: --tensorboard, --safetensors and/or --mlflow URI");
     }
     let runs: Vec<FoundRun> = args
         .runs
@@ -73,6 +76,63 @@ pub fn execute(root: &Path, args: &ExportArgs) -> Result<()> {
     if args.tensorboard {
         export_tensorboard(root, args, &runs)?;
     }
+    if let Some(uri) = &args.mlflow {
+        for run in &runs {
+            export_mlflow(uri, run)?;
+        }
+    }
+    Ok(())
+}
+
+/// Pushes a finished `run` into the MLflow server at `uri`.
+fn export_mlflow(uri: &str, run: &FoundRun) -> Result<()> {
+    use crate::tracking::mlflow::{Status as MlflowStatus, export_run};
+    if run.record.status != Status::Finished {
+        bail!(
+            "run '{}' is {}, not finished: zoo export --mlflow pushes finished runs",
+            run.record.id,
+            run.record.status
+        );
+    }
+    let config: Value = ArtifactDir::open(&run.dir)?.read_json(crate::artifacts::CONFIG_FILE)?;
+    let params = tensorboard::flatten_config(&config)
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                tensorboard::HParam::Number(x) => x.to_string(),
+                tensorboard::HParam::Text(s) => s,
+                tensorboard::HParam::Bool(b) => b.to_string(),
+            };
+            (k, text)
+        })
+        .collect();
+    let start_ms =
+        crate::run::id::parse_utc(&run.record.started).map_or(0, |s| (s * 1000.0) as i64);
+    let end_ms = start_ms + (run.record.wall_seconds.unwrap_or(0.0) * 1000.0) as i64;
+    let mut metrics = Vec::new();
+    for row in crate::learning::history(&run.dir) {
+        for (key, value) in &row.values {
+            metrics.push((key.clone(), *value, row.epoch as i64, end_ms));
+        }
+    }
+    if let Ok(summary) = load_summary(run) {
+        for (tag, value) in tensorboard::live::final_scalars(&summary["metrics"]) {
+            metrics.push((tag.replace('/', "_"), value, 0, end_ms));
+        }
+    }
+    let id = export_run(
+        uri,
+        &run.record.experiment,
+        &run.record.id,
+        start_ms,
+        end_ms,
+        MlflowStatus::Finished,
+        params,
+        crate::run::mlflow_tags(&run.record),
+        metrics,
+        crate::tracking::artifacts(&run.dir),
+    )?;
+    println!("run '{}': MLflow run {id} at {uri}", run.record.id);
     Ok(())
 }
 
@@ -114,24 +174,10 @@ fn export_safetensors(run: &FoundRun) -> Result<()> {
 fn export_tensorboard(root: &Path, args: &ExportArgs, runs: &[FoundRun]) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| root.join("tensorboard"));
     for run in runs {
-        let mut series = iteration_series(&run.dir)?;
-        let per_epoch = match load_summary(run) {
-            Ok(summary) => epoch_series(&summary),
-            Err(_) => Vec::new(),
-        };
-        if per_epoch.is_empty() {
-            // A run that has not finished (stopped, interrupted, still training) has no
-            // summary yet: its per-epoch means come from the metric logs themselves.
-            let rows = serde_json::to_value(crate::learning::history(&run.dir))?;
-            series.extend(epoch_series(
-                &serde_json::json!({"metrics": {"history": rows}}),
-            ));
-        } else {
-            series.extend(per_epoch);
-        }
+        let series = run_series(run)?;
         if series.is_empty() {
             println!(
-                "note: run '{}' has no metric logs or history; writing an empty events file",
+                "note: run '{}' has no metric logs or figures; writing its settings only",
                 run.record.id
             );
         }
@@ -144,50 +190,54 @@ fn export_tensorboard(root: &Path, args: &ExportArgs, runs: &[FoundRun]) -> Resu
     Ok(())
 }
 
-/// The per-iteration series of burn's metric logs under `dir`
-/// (`<split>/epoch-<N>/<Metric>.log`): tag `<split>/<metric key>`, step counting
-/// iterations across epochs. The error names the file and line that does not parse.
-pub fn iteration_series(dir: &Path) -> Result<Vec<Series>> {
+/// A run's series as the live events hold them ([`crate::tensorboard`]), every one on
+/// the global training step: `train/<key>` per iteration, `epoch/<split>_<key>` at the
+/// step each epoch ended, and the final figures of `summary.json` at the last step.
+/// The error names a metric log line that does not parse.
+pub fn run_series(run: &FoundRun) -> Result<Vec<Series>> {
+    let logs = metric_logs::read(&run.dir)?;
+    // The step at the end of each epoch: training iterations so far.
+    let mut ends = std::collections::BTreeMap::new();
+    let mut step = 0i64;
+    for log in logs
+        .iter()
+        .filter(|l| l.split == "train" && l.key == "loss")
+    {
+        step += log.entries.len() as i64;
+        ends.insert(log.epoch, step);
+    }
     let mut all: Vec<Series> = Vec::new();
-    for log in metric_logs::read(dir)? {
-        let tag = format!("{}/{}", log.split, log.key);
-        let series = match all.iter_mut().find(|s| s.tag == tag) {
-            Some(s) => s,
-            None => {
-                all.push(Series {
-                    tag,
-                    points: Vec::new(),
-                });
-                all.last_mut().expect("just pushed")
+    let mut push = |tag: String, point: (i64, f64)| match all.iter_mut().find(|s| s.tag == tag) {
+        Some(s) => s.points.push(point),
+        None => all.push(Series {
+            tag,
+            points: vec![point],
+        }),
+    };
+    for log in &logs {
+        let end = ends.get(&log.epoch).copied().unwrap_or(step);
+        if log.split == "train" {
+            let first = end - log.entries.len() as i64;
+            for (i, value) in log.values().enumerate() {
+                push(format!("train/{}", log.key), (first + 1 + i as i64, value));
             }
-        };
-        let mut step = series.points.last().map_or(0, |p| p.0);
-        for v in log.values() {
-            step += 1;
-            series.points.push((step, v));
+        }
+        if let Some(mean) = log.mean() {
+            push(format!("epoch/{}_{}", log.split, log.key), (end, mean));
+        }
+    }
+    if let Ok(summary) = load_summary(run) {
+        for (tag, value) in crate::tensorboard::live::final_scalars(&summary["metrics"]) {
+            push(tag, (step, value));
         }
     }
     Ok(all)
 }
 
-/// The per-epoch series of a summary's `metrics.history`: tag `epoch/<key>`, step = epoch.
-pub fn epoch_series(summary: &Value) -> Vec<Series> {
-    let Some(rows) = history(summary) else {
-        return Vec::new();
-    };
-    history_series(rows)
-        .into_iter()
-        .filter(|(_, points)| !points.is_empty())
-        .map(|(key, points)| Series {
-            tag: format!("epoch/{key}"),
-            points: points.into_iter().map(|(e, v)| (e as i64, v)).collect(),
-        })
-        .collect()
-}
-
-/// Writes `dir/events.out.tfevents.<now>.zoo` (after deleting earlier zoo event files
-/// there, so TensorBoard does not read a run twice). Wall times spread each series
-/// over the run's wall time from its start.
+/// Writes `dir/events.out.tfevents.*.zoo` (after deleting earlier zoo event files
+/// there, so TensorBoard does not read a run twice): the run's settings (HParams
+/// session start), `series`, and the session end when it has ended. Wall times spread
+/// each series over the run's wall time from its start.
 pub fn write_events(dir: &Path, run: &FoundRun, series: &[Series]) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
     for entry in std::fs::read_dir(dir)
@@ -195,38 +245,53 @@ pub fn write_events(dir: &Path, run: &FoundRun, series: &[Series]) -> Result<Pat
         .flatten()
     {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("events.out.tfevents.") && name.ends_with(".zoo") {
+        if name.starts_with(tensorboard::FILE_PREFIX) && name.ends_with(tensorboard::FILE_SUFFIX) {
             std::fs::remove_file(entry.path())
                 .with_context(|| format!("cannot delete '{}'", entry.path().display()))?;
         }
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
+    let now = tensorboard::now();
     let start = crate::run::id::parse_utc(&run.record.started).unwrap_or(now);
     let wall = run.record.wall_seconds.unwrap_or(0.0);
-    let mut bytes = Vec::new();
-    write_record(&mut bytes, &version_event(start));
+    let mut writer = tensorboard::EventWriter::create(dir)?;
+    let config: Value = ArtifactDir::open(&run.dir)
+        .and_then(|d| d.read_json(crate::artifacts::CONFIG_FILE))
+        .unwrap_or(Value::Null);
+    let hparams = tensorboard::flatten_config(&config);
+    let group = tensorboard::group_of(&hparams);
+    writer.append(&tensorboard::session_start_event(
+        start, &hparams, &group, start,
+    ))?;
+    let last = series
+        .iter()
+        .filter_map(|s| s.points.last().map(|p| p.0))
+        .max()
+        .unwrap_or(0);
     for s in series {
-        let last = s.points.last().map_or(1, |p| p.0.max(1)) as f64;
         for &(step, value) in &s.points {
-            let t = start + wall * step as f64 / last;
-            write_record(&mut bytes, &scalar_event(t, step, &s.tag, value as f32));
+            let t = start + wall * step as f64 / last.max(1) as f64;
+            writer.append(&tensorboard::scalar_event(t, step, &s.tag, value as f32))?;
         }
     }
-    let path = dir.join(format!("events.out.tfevents.{}.zoo", now as u64));
-    std::fs::write(&path, bytes).with_context(|| format!("cannot write '{}'", path.display()))?;
-    Ok(path)
+    let status = match run.record.effective_status() {
+        Status::Finished => Some(tensorboard::SessionStatus::Success),
+        Status::Failed => Some(tensorboard::SessionStatus::Failure),
+        _ => None,
+    };
+    if let Some(status) = status {
+        let end = start + wall;
+        writer.append(&tensorboard::session_end_event(end, last, status, end))?;
+    }
+    writer.flush()?;
+    Ok(writer.path().to_path_buf())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::run::id::parse_utc;
-    use crate::zoo::{
-        resolve::fake,
-        tfrecord::{decode_event, read_records},
-    };
+    use crate::tensorboard::{decode_event, read_records};
+    use crate::zoo::resolve::fake;
     use serde_json::json;
 
     #[test]
@@ -259,19 +324,22 @@ mod tests {
             std::fs::write(d.join("Learning_Rate.log"), "0.01\n").unwrap();
         }
         let run = resolve_run(root, "20261122T100000Z-aaaa").unwrap();
-        let mut series = iteration_series(&run.dir).unwrap();
-        series.extend(epoch_series(&load_summary(&run).unwrap()));
+        let series = run_series(&run).unwrap();
         let tags: Vec<&str> = series.iter().map(|s| s.tag.as_str()).collect();
         assert_eq!(
             tags,
             [
                 "train/learning_rate",
+                "epoch/train_learning_rate",
                 "train/loss",
                 "epoch/train_loss",
-                "epoch/valid_loss"
+                "final/accuracy"
             ]
         );
-        assert_eq!(series[1].points, [(1, 0.9), (2, 0.7), (3, 0.5)]);
+        // Every series on the global training step: epoch 1 had 2 steps, epoch 2 one.
+        assert_eq!(series[2].points, [(1, 0.9), (2, 0.7), (3, 0.5)]);
+        assert_eq!(series[3].points, [(2, (0.9 + 0.7 * 4.0) / 5.0), (3, 0.5)]);
+        assert_eq!(series[4].points, [(3, 1.0)]);
 
         let out = root.join("tb");
         write_events(&out, &run, &series).unwrap();
@@ -283,14 +351,18 @@ mod tests {
             .map(|r| decode_event(r).unwrap())
             .collect();
         assert_eq!(events[0].file_version.as_deref(), Some("brain.Event:2"));
-        assert_eq!(events.len(), 1 + 2 + 3 + 2 + 1);
+        assert_eq!(events[1].plugin_tags, ["_hparams_/session_start_info"]);
+        assert_eq!(
+            events.last().unwrap().plugin_tags,
+            ["_hparams_/session_end_info"]
+        );
         let loss: Vec<(i64, f32)> = events
             .iter()
             .filter(|e| e.values.first().is_some_and(|v| v.0 == "train/loss"))
             .map(|e| (e.step, e.values[0].1))
             .collect();
         assert_eq!(loss, [(1, 0.9), (2, 0.7), (3, 0.5)]);
-        assert!(events[1].wall_time >= parse_utc("2026-11-22T10:00:00Z").unwrap());
+        assert!(events[2].wall_time >= parse_utc("2026-11-22T10:00:00Z").unwrap());
     }
 
     #[test]
@@ -299,7 +371,9 @@ mod tests {
         let d = tmp.path().join("train/epoch-1");
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("Loss.log"), "0.5\nnot a number\n").unwrap();
-        let err = iteration_series(tmp.path()).unwrap_err().to_string();
+        let err = crate::metric_logs::read(tmp.path())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("Loss.log") && err.contains("line 2"), "{err}");
     }
 }

@@ -17,7 +17,6 @@ pub mod runs;
 pub mod smoke;
 pub mod sweep;
 pub mod table;
-pub mod tfrecord;
 
 /// Environment variable naming the artifacts root.
 pub const ARTIFACTS_ENV: &str = crate::run::id::ROOT_ENV;

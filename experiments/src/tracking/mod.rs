@@ -1,0 +1,7 @@
+//! Live experiment tracking.
+
+mod live;
+pub mod mlflow;
+
+pub(crate) use live::artifacts;
+pub use live::{Ending, MlflowTarget, Tracking};
