@@ -40,6 +40,11 @@ pub struct RunArgs {
     /// [default: $MLFLOW_TRACKING_URI].
     #[arg(long, value_name = "URI")]
     pub mlflow: Option<String>,
+
+    /// Do not write TensorBoard event files into the run directory (they are written
+    /// by default, as the run trains: tensorboard --logdir artifacts).
+    #[arg(long)]
+    pub no_tensorboard: bool,
 }
 
 impl From<&RunArgs> for crate::run::Options {
@@ -49,6 +54,7 @@ impl From<&RunArgs> for crate::run::Options {
             name: args.name.clone(),
             resume: args.resume,
             no_tui: args.no_tui,
+            tensorboard: !args.no_tensorboard,
             mlflow: args
                 .mlflow
                 .clone()

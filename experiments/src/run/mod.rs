@@ -44,6 +44,8 @@ pub struct Options {
     pub no_tui: bool,
     /// The MLflow tracking server to mirror the run into, if any.
     pub mlflow: Option<String>,
+    /// Write TensorBoard event files as the run trains.
+    pub tensorboard: bool,
 }
 
 /// Where a run will go and with which configuration; nothing is written yet.
@@ -60,6 +62,7 @@ pub struct RunPlan<C> {
     generated: bool,
     no_tui: bool,
     mlflow: Option<String>,
+    tensorboard: bool,
     /// The data directory: the resumed run's, or the one the experiment loaded.
     data_dir: Option<PathBuf>,
 }
@@ -97,6 +100,7 @@ pub fn plan<C: DeserializeOwned>(
             generated: false,
             no_tui: args.no_tui,
             mlflow: args.mlflow.clone(),
+            tensorboard: args.tensorboard,
         });
     }
     let config = fresh()?;
@@ -117,6 +121,7 @@ pub fn plan<C: DeserializeOwned>(
         generated,
         no_tui: args.no_tui,
         mlflow: args.mlflow.clone(),
+        tensorboard: args.tensorboard,
     })
 }
 
@@ -210,7 +215,13 @@ impl<C: Serialize> RunPlan<C> {
                 },
                 tags: mlflow_tags(&record),
             });
-        let tracking = Tracking::start(dir.path(), &config_json, self.resume_from, mlflow);
+        let tracking = Tracking::start(
+            dir.path(),
+            &config_json,
+            self.resume_from,
+            self.tensorboard,
+            mlflow,
+        );
         Ok(Run {
             tracking,
             dir,
@@ -366,7 +377,9 @@ impl<C: Serialize> Run<C> {
     /// `run.json` finished, and prints what was written and the wall time.
     pub fn finish<M: Serialize>(mut self, metrics: M, key: KeyMetric) -> Result<()> {
         let wall = self.elapsed();
-        let metrics = serde_json::to_value(metrics).context("cannot serialise the metrics")?;
+        // For the trackers; summary.json serializes `metrics` itself (an f32 stays "0.1",
+        // not the f64 widening "0.10000000149011612").
+        let tracked = serde_json::to_value(&metrics).unwrap_or_default();
         let summary = Summary {
             experiment: &self.record.experiment,
             run_id: &self.record.id,
@@ -380,12 +393,11 @@ impl<C: Serialize> Run<C> {
             wall_seconds: wall,
         };
         let path = self.dir.write_json(SUMMARY_FILE, &summary)?;
-        let summary_metrics = summary.metrics;
         self.written.push(path);
         self.record.key_metric = Some(key);
         self.record.wall_seconds = Some(wall);
         self.end(Status::Finished, None)?;
-        self.tracking.finish(&summary_metrics, Ending::Finished);
+        self.tracking.finish(&tracked, Ending::Finished);
         println!("wrote {}", list_paths(&self.written));
         println!(
             "run {} finished in '{}'",

@@ -70,6 +70,15 @@ impl Live {
         live
     }
 
+    /// No events file (`--no-tensorboard`): only the step count, for MLflow.
+    pub fn off(step: i64) -> Self {
+        Self {
+            writer: None,
+            step,
+            sums: BTreeMap::new(),
+        }
+    }
+
     fn warn(&mut self, e: anyhow::Error) {
         eprintln!("warning: TensorBoard events: {e:#}; the run goes on without them");
         self.writer = None;

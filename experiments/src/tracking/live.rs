@@ -89,17 +89,23 @@ pub struct Tracking(Arc<Mutex<Inner>>);
 impl Tracking {
     /// Starts tracking the run in `dir` with configuration `config`; a resumed run
     /// (`resume_from`) continues its step count from its checkpoint.
-    /// With `mlflow`, the run is also mirrored there.
+    /// Without `tensorboard`, no event files; with `mlflow`, the run is also mirrored
+    /// there.
     pub fn start(
         dir: &Path,
         config: &Value,
         resume_from: Option<usize>,
+        tensorboard: bool,
         mlflow: Option<MlflowTarget>,
     ) -> Self {
         let step = resume_from.map_or(0, |epoch| {
             crate::tensorboard::live::steps_before(dir, epoch)
         });
-        let tensorboard = Live::start(dir, config, step);
+        let tensorboard = if tensorboard {
+            Live::start(dir, config, step)
+        } else {
+            Live::off(step)
+        };
         let mlflow = mlflow.map(|target| {
             let params = flatten_config(config)
                 .into_iter()
