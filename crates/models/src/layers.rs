@@ -121,6 +121,19 @@ pub(crate) fn dense_layer<B: Backend>(
     }
 }
 
+/// The PyTorch equivalent of hidden layers `hidden.<i>` and a layer `output`, with
+/// `activation` between them.
+pub(crate) fn hidden_then_output<B: Backend>(
+    hidden: &[Linear<B>],
+    output: &Linear<B>,
+    activation: Activation,
+) -> crate::torch::TorchEquivalent {
+    let layers: Vec<&Linear<B>> = hidden.iter().chain([output]).collect();
+    let mut paths: Vec<String> = (0..hidden.len()).map(|i| format!("hidden.{i}")).collect();
+    paths.push("output".into());
+    crate::torch::TorchEquivalent::dense(&paths, &linear_widths(&layers), activation)
+}
+
 /// The widths of a chain of dense layers: the first one's inputs, then each one's outputs.
 pub(crate) fn linear_widths<B: Backend>(layers: &[&Linear<B>]) -> Vec<usize> {
     let mut widths: Vec<usize> = layers

@@ -4,7 +4,7 @@
 //! units, 10 outputs (logits; softmax lives in the cross-entropy loss), no dropout.
 
 use crate::fused::{DenseActivation, ZooBackend, dense};
-use crate::layers::{Activation, EmptyLayer, check_widths, linear_widths};
+use crate::layers::{Activation, EmptyLayer, check_widths, hidden_then_output};
 use crate::loss::cross_entropy;
 use crate::torch::{TorchEquivalent, TorchExport};
 use burn::{
@@ -134,12 +134,7 @@ impl<B: Backend> TorchExport for MlpClassifier<B> {
     /// `Sequential(Linear, ReLU, …, Linear)`, logits out (dropout is the identity at
     /// inference and is left out).
     fn torch_equivalent(&self) -> TorchEquivalent {
-        let layers: Vec<&Linear<B>> = self.hidden.iter().chain([&self.output]).collect();
-        let mut paths: Vec<String> = (0..self.hidden.len())
-            .map(|i| format!("hidden.{i}"))
-            .collect();
-        paths.push("output".into());
-        TorchEquivalent::dense(&paths, &linear_widths(&layers), Activation::Relu)
+        hidden_then_output(&self.hidden, &self.output, Activation::Relu)
     }
 }
 

@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     binary::BinaryClassificationOutput,
     fused::{DenseActivation, ZooBackend, dense},
-    layers::{Activation, EmptyLayer, Initialization, check_widths, dense_layer, linear_widths},
+    layers::{
+        Activation, EmptyLayer, Initialization, check_widths, dense_layer, hidden_then_output,
+    },
     loss::{bce_with_logits_loss, mse_loss},
     torch::{TorchEquivalent, TorchExport},
 };
@@ -248,12 +250,7 @@ impl<B: Backend> TorchExport for TabularMlp<B> {
     /// `Sequential(Linear, activation, …, Linear)`: the raw scores of
     /// [`TabularMlp::forward`] (a sigmoid gives the probabilities).
     fn torch_equivalent(&self) -> TorchEquivalent {
-        let layers: Vec<&Linear<B>> = self.hidden.iter().chain([&self.output]).collect();
-        let mut paths: Vec<String> = (0..self.hidden.len())
-            .map(|i| format!("hidden.{i}"))
-            .collect();
-        paths.push("output".into());
-        TorchEquivalent::dense(&paths, &linear_widths(&layers), self.activation)
+        hidden_then_output(&self.hidden, &self.output, self.activation)
     }
 }
 

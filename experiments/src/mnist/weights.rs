@@ -18,7 +18,7 @@ use crate::{
     artifacts::{ArtifactDir, CONFIG_FILE},
     backend::{self, InferenceBackend},
     run::RunRecord,
-    weights::{self, WeightsFile, WeightsInfo},
+    weights::{self, WeightsFile, WeightsInfo, dashed},
 };
 
 /// The metadata of an MNIST (or Fashion-MNIST) model's `model.safetensors`.
@@ -112,14 +112,6 @@ pub(super) fn load_init<B: burn::tensor::backend::Backend>(
     file.load_into(model)
 }
 
-fn dashed(widths: &[usize]) -> String {
-    widths
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// Arguments of `mnist eval`.
 #[derive(Debug, Args)]
 pub(super) struct EvalArgs {
@@ -210,12 +202,6 @@ pub(super) fn eval_weights(args: &EvalArgs) -> Result<()> {
         info.name,
         info.device
     );
-    let output = args.output.clone().unwrap_or_else(|| {
-        args.weights
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("eval.json")
-    });
     let json = EvalReport {
         weights: args.weights.display().to_string(),
         format: file.format().to_string(),
@@ -232,9 +218,7 @@ pub(super) fn eval_weights(args: &EvalArgs) -> Result<()> {
         precision: &report.precision,
         recall: &report.recall,
     };
-    let text = serde_json::to_string_pretty(&json)?;
-    std::fs::write(&output, text)
-        .map_err(|e| anyhow::anyhow!("cannot write '{}': {e}", output.display()))?;
+    let output = weights::write_eval_report(&args.weights, args.output.as_deref(), &json)?;
     let mut wrote = vec![output.display().to_string()];
     if let Some(path) = &args.logits {
         weights::write_logits(path, &report.logits, n, datasets::mnist::CLASSES)?;

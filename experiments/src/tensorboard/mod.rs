@@ -81,13 +81,8 @@ pub fn version_event(wall_time: f64) -> Vec<u8> {
     .encode_to_vec()
 }
 
-/// An event with one scalar.
-pub fn scalar_event(wall_time: f64, step: i64, tag: &str, value: f32) -> Vec<u8> {
-    let value = SummaryValue {
-        tag: tag.into(),
-        simple_value: Some(value),
-        ..Default::default()
-    };
+/// An event holding one summary value.
+fn summary_event(wall_time: f64, step: i64, value: SummaryValue) -> Vec<u8> {
     Event {
         wall_time,
         step,
@@ -95,6 +90,16 @@ pub fn scalar_event(wall_time: f64, step: i64, tag: &str, value: f32) -> Vec<u8>
         ..Default::default()
     }
     .encode_to_vec()
+}
+
+/// An event with one scalar.
+pub fn scalar_event(wall_time: f64, step: i64, tag: &str, value: f32) -> Vec<u8> {
+    let value = SummaryValue {
+        tag: tag.into(),
+        simple_value: Some(value),
+        ..Default::default()
+    };
+    summary_event(wall_time, step, value)
 }
 
 /// An HParams plugin summary (`_hparams_/<tag>`) holding `data`, as the plugin's Python
@@ -121,13 +126,7 @@ fn hparams_event(wall_time: f64, step: i64, tag: &str, data: HParamsData) -> Vec
             }),
         }),
     };
-    Event {
-        wall_time,
-        step,
-        summary: Some(Summary { value: vec![value] }),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    summary_event(wall_time, step, value)
 }
 
 /// The HParams session start: the run's hyper-parameters; runs in the same `group`

@@ -24,6 +24,21 @@ pub struct MlflowTarget {
     pub tags: Vec<(String, String)>,
 }
 
+/// A run's MLflow params: its flattened `config.json`, as text.
+pub fn mlflow_params(config: &Value) -> Vec<(String, String)> {
+    flatten_config(config)
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                HParam::Number(x) => x.to_string(),
+                HParam::Text(s) => s,
+                HParam::Bool(b) => b.to_string(),
+            };
+            (k, text)
+        })
+        .collect()
+}
+
 /// The files of a finished run that go to MLflow as artifacts: its JSON records, the
 /// plots and the exported weights.
 pub(crate) fn artifacts(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
@@ -107,22 +122,11 @@ impl Tracking {
             Live::off(step)
         };
         let mlflow = mlflow.map(|target| {
-            let params = flatten_config(config)
-                .into_iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        HParam::Number(x) => x.to_string(),
-                        HParam::Text(s) => s,
-                        HParam::Bool(b) => b.to_string(),
-                    };
-                    (k, text)
-                })
-                .collect();
             Mirror::start(
                 &target.uri,
                 &target.experiment,
                 &target.run_name,
-                params,
+                mlflow_params(config),
                 target.tags,
             )
         });

@@ -218,8 +218,8 @@ impl WeightsFile {
         if expected != found {
             bail!(
                 "'{file}': the file's layers are {} but the model's are {}",
-                join(&found),
-                join(&expected)
+                dashed(&found),
+                dashed(&expected)
             );
         }
         // The i-th Linear of the file feeds the i-th of the model.
@@ -271,7 +271,8 @@ fn check_applied(file: &str, result: &ApplyResult) -> Result<()> {
     Ok(())
 }
 
-fn join(widths: &[usize]) -> String {
+/// Layer widths as `784-512-10`.
+pub fn dashed(widths: &[usize]) -> String {
     widths
         .iter()
         .map(usize::to_string)
@@ -348,6 +349,22 @@ fn read_pytorch(path: &Path) -> Result<Inspected> {
         .map(|(name, t)| (name.clone(), (t.shape.to_vec(), format!("{:?}", t.dtype))))
         .collect();
     Ok((tensors, HashMap::new()))
+}
+
+/// Writes an `eval --weights` report as pretty JSON to `output`, or else to
+/// `eval.json` beside the weights file; returns where.
+pub fn write_eval_report<T: serde::Serialize>(
+    weights: &Path,
+    output: Option<&Path>,
+    report: &T,
+) -> Result<PathBuf> {
+    let path = output.map_or_else(
+        || weights.parent().unwrap_or(Path::new(".")).join("eval.json"),
+        Path::to_path_buf,
+    );
+    let text = serde_json::to_string_pretty(report).context("cannot encode the report")?;
+    std::fs::write(&path, text).with_context(|| format!("cannot write '{}'", path.display()))?;
+    Ok(path)
 }
 
 #[cfg(test)]

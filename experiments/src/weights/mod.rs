@@ -28,5 +28,5 @@ mod import;
 mod logits;
 
 pub use export::{WEIGHTS_FILE, WeightsInfo, save, save_as};
-pub use import::{Format, WeightsFile};
+pub use import::{Format, WeightsFile, dashed, write_eval_report};
 pub use logits::write_logits;

@@ -1,8 +1,6 @@
 //! XOR's weights in and out: the metadata of its `model.safetensors` and `xor eval
 //! --weights FILE` (a gate network made anywhere, on the compiled-in backend).
 
-use std::path::Path;
-
 use serde_json::json;
 
 use super::*;
@@ -102,21 +100,11 @@ pub(super) fn eval_weights(args: &EvalArgs) -> Result<()> {
         "accuracy {:.0}% on the {} truth table ({} network, {activation}, from '{}', {} on {})",
         eval.accuracy * 100.0,
         args.gate,
-        widths
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join("-"),
+        weights::dashed(&widths),
         args.weights.display(),
         info.name,
         info.device
     );
-    let output = args.output.clone().unwrap_or_else(|| {
-        args.weights
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("eval.json")
-    });
     let report = EvalReport {
         weights: args.weights.display().to_string(),
         format: file.format().to_string(),
@@ -128,8 +116,7 @@ pub(super) fn eval_weights(args: &EvalArgs) -> Result<()> {
         device: info.device,
         eval,
     };
-    std::fs::write(&output, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("cannot write '{}'", output.display()))?;
+    let output = weights::write_eval_report(&args.weights, args.output.as_deref(), &report)?;
     println!("wrote {}", output.display());
     Ok(())
 }

@@ -95,17 +95,7 @@ fn export_mlflow(uri: &str, run: &FoundRun) -> Result<()> {
         );
     }
     let config: Value = ArtifactDir::open(&run.dir)?.read_json(crate::artifacts::CONFIG_FILE)?;
-    let params = tensorboard::flatten_config(&config)
-        .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                tensorboard::HParam::Number(x) => x.to_string(),
-                tensorboard::HParam::Text(s) => s,
-                tensorboard::HParam::Bool(b) => b.to_string(),
-            };
-            (k, text)
-        })
-        .collect();
+    let params = crate::tracking::mlflow_params(&config);
     let start_ms =
         crate::run::id::parse_utc(&run.record.started).map_or(0, |s| (s * 1000.0) as i64);
     let end_ms = start_ms + (run.record.wall_seconds.unwrap_or(0.0) * 1000.0) as i64;
