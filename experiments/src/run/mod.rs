@@ -202,7 +202,12 @@ impl<C: Serialize> RunPlan<C> {
                 dir.path().display()
             );
         }
-        let config_json = serde_json::to_value(&self.config).unwrap_or_default();
+        // The trackers' settings: config.json plus the backend, so that TensorBoard's
+        // HParams and MLflow compare backends as zoo compare does.
+        let mut config_json = serde_json::to_value(&self.config).unwrap_or_default();
+        if let Some(map) = config_json.as_object_mut() {
+            map.insert("backend".into(), backend.name.clone().into());
+        }
         let mlflow = self
             .mlflow
             .as_ref()

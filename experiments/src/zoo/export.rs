@@ -84,6 +84,18 @@ pub fn execute(root: &Path, args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
+/// The settings a run's trackers get: its `config.json` plus its backend (as the live
+/// run gave them).
+fn tracked_config(run: &FoundRun) -> Value {
+    let mut config: Value = ArtifactDir::open(&run.dir)
+        .and_then(|d| d.read_json(crate::artifacts::CONFIG_FILE))
+        .unwrap_or_else(|_| Value::Object(Default::default()));
+    if let Some(map) = config.as_object_mut() {
+        map.insert("backend".into(), run.record.backend.clone().into());
+    }
+    config
+}
+
 /// Pushes a finished `run` into the MLflow server at `uri`.
 fn export_mlflow(uri: &str, run: &FoundRun) -> Result<()> {
     use crate::tracking::mlflow::{Status as MlflowStatus, export_run};
@@ -94,8 +106,7 @@ fn export_mlflow(uri: &str, run: &FoundRun) -> Result<()> {
             run.record.status
         );
     }
-    let config: Value = ArtifactDir::open(&run.dir)?.read_json(crate::artifacts::CONFIG_FILE)?;
-    let params = crate::tracking::mlflow_params(&config);
+    let params = crate::tracking::mlflow_params(&tracked_config(run));
     let start_ms =
         crate::run::id::parse_utc(&run.record.started).map_or(0, |s| (s * 1000.0) as i64);
     let end_ms = start_ms + (run.record.wall_seconds.unwrap_or(0.0) * 1000.0) as i64;
@@ -244,9 +255,7 @@ pub fn write_events(dir: &Path, run: &FoundRun, series: &[Series]) -> Result<Pat
     let start = crate::run::id::parse_utc(&run.record.started).unwrap_or(now);
     let wall = run.record.wall_seconds.unwrap_or(0.0);
     let mut writer = tensorboard::EventWriter::create(dir)?;
-    let config: Value = ArtifactDir::open(&run.dir)
-        .and_then(|d| d.read_json(crate::artifacts::CONFIG_FILE))
-        .unwrap_or(Value::Null);
+    let config = tracked_config(run);
     let hparams = tensorboard::flatten_config(&config);
     let group = tensorboard::group_of(&hparams);
     writer.append(&tensorboard::session_start_event(
