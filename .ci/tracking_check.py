@@ -82,7 +82,7 @@ def after(run_dir, epochs, uri):
     run = runs[0]
     assert run.info.status == "FINISHED", run.info.status
     assert run.data.params["learning_rate"] == str(summary["config"]["learning_rate"]), run.data.params
-    history = client.get_metric_history(run.info.run_id, "valid_loss")
+    history = client.get_metric_history(run.info.run_id, "epoch_valid_loss")
     assert [m.step for m in history] == list(range(1, epochs + 1)), [m.step for m in history]
     for tag in ("zoo.backend", "zoo.seed", "zoo.burn_version"):
         assert tag in run.data.tags, (tag, run.data.tags)
@@ -90,7 +90,7 @@ def after(run_dir, epochs, uri):
     for name in ("summary.json", "config.json", "model.safetensors", "training_curves.png"):
         assert name in artifacts, (name, artifacts)
     print(f"MLflow run {run.info.run_id} ({summary['run_id']}): FINISHED, {len(run.data.params)} params, "
-          f"valid_loss at steps {[m.step for m in history]}, tags backend={run.data.tags['zoo.backend']}, "
+          f"epoch_valid_loss at steps {[m.step for m in history]}, tags backend={run.data.tags['zoo.backend']}, "
           f"artifacts {artifacts}")
 
 

@@ -167,7 +167,7 @@ impl Tracking {
             let means = t.tensorboard.end_epoch(split);
             if let Some(mlflow) = &t.mlflow {
                 for (key, mean) in means {
-                    mlflow.metric(&format!("{split}_{key}"), mean, epoch as i64);
+                    mlflow.metric(&format!("epoch_{split}_{key}"), mean, epoch as i64);
                 }
                 mlflow.flush();
             }

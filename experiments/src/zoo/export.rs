@@ -113,7 +113,7 @@ fn export_mlflow(uri: &str, run: &FoundRun) -> Result<()> {
     let mut metrics = Vec::new();
     for row in crate::learning::history(&run.dir) {
         for (key, value) in &row.values {
-            metrics.push((key.clone(), *value, row.epoch as i64, end_ms));
+            metrics.push((format!("epoch_{key}"), *value, row.epoch as i64, end_ms));
         }
     }
     if let Ok(summary) = load_summary(run) {
