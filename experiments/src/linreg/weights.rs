@@ -5,14 +5,12 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use models::LinearModel;
 use serde_json::json;
 
 use super::{LinregConfig, NAME, SCALER_FILE, data::Scaler};
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE},
-    backend::{self, InferenceBackend},
-    run::RunRecord,
+    artifacts::ArtifactDir,
+    backend::InferenceBackend,
     weights::{self, WeightsInfo},
 };
 
@@ -37,11 +35,9 @@ pub(super) fn info(scaler: &Scaler, run: &str) -> WeightsInfo {
 
 /// Writes the `model.safetensors` of a finished run from its `model.mpk`.
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
-    let config: LinregConfig = dir.read_json(CONFIG_FILE)?;
-    let scaler: Scaler = dir.read_json(SCALER_FILE)?;
-    let device = backend::device()?;
-    let model: LinearModel<InferenceBackend> = config.model.init(&device)?;
-    let model = dir.load_model(model, &device)?;
-    let run = RunRecord::load(dir.path())?.id;
-    weights::save(dir, &model, &info(&scaler, &run))
+    weights::export_recorded(
+        dir,
+        |c: &LinregConfig, device| Ok(c.model.init::<InferenceBackend>(device)?),
+        |_, run| Ok(info(&dir.read_json::<Scaler>(SCALER_FILE)?, run)),
+    )
 }

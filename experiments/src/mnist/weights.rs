@@ -15,9 +15,8 @@ use serde_json::json;
 
 use super::{MnistConfig, eval};
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE},
+    artifacts::ArtifactDir,
     backend::{self, InferenceBackend},
-    run::RunRecord,
     weights::{self, WeightsFile, WeightsInfo, dashed},
 };
 
@@ -47,12 +46,11 @@ pub(crate) fn preprocessing(kind: MnistKind) -> serde_json::Value {
 /// Writes the `model.safetensors` of a finished run from its `model.mpk` (for runs
 /// made before the file existed).
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
-    let config: MnistConfig = dir.read_json(CONFIG_FILE)?;
-    let device = backend::device()?;
-    let model: MlpClassifier<InferenceBackend> = config.model.init(&device)?;
-    let model = dir.load_model(model, &device)?;
-    let run = RunRecord::load(dir.path())?.id;
-    weights::save(dir, &model, &info(config.kind()?, &run))
+    weights::export_recorded(
+        dir,
+        |c: &MnistConfig, device| Ok(c.model.init::<InferenceBackend>(device)?),
+        |c, run| Ok(info(c.kind()?, run)),
+    )
 }
 
 /// Where `--init-from` weights came from, kept in `config.json`.

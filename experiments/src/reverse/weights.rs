@@ -4,14 +4,12 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use models::DenseRegressor;
 use serde_json::json;
 
 use super::{NAME, ReverseConfig};
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE},
-    backend::{self, InferenceBackend},
-    run::RunRecord,
+    artifacts::ArtifactDir,
+    backend::InferenceBackend,
     weights::{self, WeightsInfo},
 };
 
@@ -33,10 +31,9 @@ pub(super) fn info(config: &ReverseConfig, run: &str) -> WeightsInfo {
 
 /// Writes the `model.safetensors` of a finished run from its `model.mpk`.
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
-    let config: ReverseConfig = dir.read_json(CONFIG_FILE)?;
-    let device = backend::device()?;
-    let model: DenseRegressor<InferenceBackend> = config.model.init(&device)?;
-    let model = dir.load_model(model, &device)?;
-    let run = RunRecord::load(dir.path())?.id;
-    weights::save(dir, &model, &info(&config, &run))
+    weights::export_recorded(
+        dir,
+        |c: &ReverseConfig, device| Ok(c.model.init::<InferenceBackend>(device)?),
+        |c, run| Ok(info(c, run)),
+    )
 }

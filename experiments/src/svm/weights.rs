@@ -5,14 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use datasets::mnist::MnistKind;
-use models::LinearSvm;
 use serde_json::json;
 
 use super::{DataChoice, NAME, SvmConfig};
 use crate::{
-    artifacts::{ArtifactDir, CONFIG_FILE},
-    backend::{self, InferenceBackend},
-    run::RunRecord,
+    artifacts::ArtifactDir,
+    backend::InferenceBackend,
     weights::{self, WeightsInfo},
 };
 
@@ -45,10 +43,9 @@ pub(super) fn info(config: &SvmConfig, run: &str) -> WeightsInfo {
 
 /// Writes the `model.safetensors` of a finished run from its `model.mpk`.
 pub fn export(dir: &ArtifactDir) -> Result<PathBuf> {
-    let config: SvmConfig = dir.read_json(CONFIG_FILE)?;
-    let device = backend::device()?;
-    let model: LinearSvm<InferenceBackend> = config.model.init(&device)?;
-    let model = dir.load_model(model, &device)?;
-    let run = RunRecord::load(dir.path())?.id;
-    weights::save(dir, &model, &info(&config, &run))
+    weights::export_recorded(
+        dir,
+        |c: &SvmConfig, device| Ok(c.model.init::<InferenceBackend>(device)?),
+        |c, run| Ok(info(c, run)),
+    )
 }

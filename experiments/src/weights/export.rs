@@ -13,7 +13,11 @@ use burn_store::{
 use models::{TorchEquivalent, TorchExport};
 use serde_json::Value;
 
-use crate::{artifacts::ArtifactDir, backend::BURN_VERSION};
+use crate::{
+    artifacts::{ArtifactDir, CONFIG_FILE},
+    backend::{self, BURN_VERSION, Device, InferenceBackend},
+    run::RunRecord,
+};
 
 /// File name of the exported weights in a run directory.
 pub const WEIGHTS_FILE: &str = "model.safetensors";
@@ -109,6 +113,26 @@ pub(super) fn burn_to_torch(torch: &TorchEquivalent) -> Result<KeyRemapper> {
         .iter()
         .map(|t| (format!("^{}$", t.burn.replace('.', r"\.")), t.torch.clone()));
     KeyRemapper::from_pattern_iter(patterns).context("cannot build the tensor-name map")
+}
+
+/// Writes the `model.safetensors` of a finished run from its `model.mpk` (for runs made
+/// before runs wrote it): `config.json` is read as a `C`, `build` makes the model it
+/// describes (on the compiled-in backend) for the record to load into, `info` says
+/// what the metadata holds (given the run id).
+pub fn export_recorded<C, M>(
+    dir: &ArtifactDir,
+    build: impl FnOnce(&C, &Device) -> Result<M>,
+    info: impl FnOnce(&C, &str) -> Result<WeightsInfo>,
+) -> Result<PathBuf>
+where
+    C: serde::de::DeserializeOwned,
+    M: ModuleSnapshot<InferenceBackend> + TorchExport,
+{
+    let config: C = dir.read_json(CONFIG_FILE)?;
+    let device = backend::device()?;
+    let model = dir.load_model(build(&config, &device)?, &device)?;
+    let run = RunRecord::load(dir.path())?.id;
+    save(dir, &model, &info(&config, &run)?)
 }
 
 /// Writes `model` to `dir/model.safetensors` (atomically) in PyTorch's conventions, with

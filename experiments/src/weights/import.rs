@@ -115,10 +115,7 @@ impl WeightsFile {
 
     /// The widths of the network: the first layer's inputs, then every layer's outputs.
     pub fn widths(&self) -> Result<Vec<usize>> {
-        let layers = self.linear_layers()?;
-        let mut widths = vec![layers[0].inputs];
-        widths.extend(layers.iter().map(|l| l.outputs));
-        Ok(widths)
+        Ok(widths_of(&self.linear_layers()?))
     }
 
     /// The file's Linear layers in order, checked: float32, `weight` `[out, in]` and
@@ -214,7 +211,8 @@ impl WeightsFile {
         let file = self.path.display();
         let torch = model.torch_equivalent();
         let expected = torch.widths();
-        let found = self.widths()?;
+        let layers = self.linear_layers()?;
+        let found = widths_of(&layers);
         if expected != found {
             bail!(
                 "'{file}': the file's layers are {} but the model's are {}",
@@ -223,7 +221,6 @@ impl WeightsFile {
             );
         }
         // The i-th Linear of the file feeds the i-th of the model.
-        let layers = self.linear_layers()?;
         let mut patterns = Vec::new();
         for (layer, pair) in layers.iter().zip(torch.tensors.chunks(2)) {
             for t in pair {
@@ -256,6 +253,13 @@ impl WeightsFile {
         check_applied(&file.to_string(), &result)?;
         Ok(model)
     }
+}
+
+/// The first layer's inputs, then every layer's outputs.
+fn widths_of(layers: &[LinearLayer]) -> Vec<usize> {
+    let mut widths: Vec<usize> = layers.first().map(|l| l.inputs).into_iter().collect();
+    widths.extend(layers.iter().map(|l| l.outputs));
+    widths
 }
 
 fn check_applied(file: &str, result: &ApplyResult) -> Result<()> {

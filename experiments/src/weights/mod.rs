@@ -27,6 +27,6 @@ mod export;
 mod import;
 mod logits;
 
-pub use export::{WEIGHTS_FILE, WeightsInfo, save, save_as};
+pub use export::{WEIGHTS_FILE, WeightsInfo, export_recorded, save, save_as};
 pub use import::{Format, WeightsFile, dashed, write_eval_report};
 pub use logits::write_logits;
