@@ -13,6 +13,7 @@ mod mnist_cli;
 mod mnist_resume;
 mod reverse_cli;
 mod runs_cli;
+mod serve;
 mod signals;
 mod svm_cli;
 mod tensorboard;

@@ -11,6 +11,8 @@ mod report;
 mod train;
 mod weights;
 
+pub use report::size_names;
+
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};

@@ -188,8 +188,10 @@ pub struct FoundRun {
 /// Every run under `root` (directories holding a valid `run.json`, at most four levels
 /// down, symbolic links not followed), newest first by id. Unreadable records are skipped.
 pub fn find_runs(root: &Path) -> Vec<FoundRun> {
-    let mut runs = Vec::new();
-    collect(root, 0, &mut runs);
+    let mut runs: Vec<FoundRun> = scan_runs(root)
+        .into_iter()
+        .filter_map(|(dir, record)| record.ok().map(|record| FoundRun { dir, record }))
+        .collect();
     runs.sort_by(|a, b| {
         b.record
             .started
@@ -199,14 +201,18 @@ pub fn find_runs(root: &Path) -> Vec<FoundRun> {
     runs
 }
 
-fn collect(dir: &Path, depth: usize, runs: &mut Vec<FoundRun>) {
-    if dir.join(RUN_FILE).is_file()
-        && let Ok(record) = RunRecord::load(dir)
-    {
-        runs.push(FoundRun {
-            dir: dir.to_path_buf(),
-            record,
-        });
+/// Every directory under `root` holding a `run.json` (at most four levels down,
+/// symbolic links not followed), with its record or why it cannot be read; in no
+/// particular order.
+pub fn scan_runs(root: &Path) -> Vec<(PathBuf, Result<RunRecord>)> {
+    let mut runs = Vec::new();
+    collect(root, 0, &mut runs);
+    runs
+}
+
+fn collect(dir: &Path, depth: usize, runs: &mut Vec<(PathBuf, Result<RunRecord>)>) {
+    if dir.join(RUN_FILE).is_file() {
+        runs.push((dir.to_path_buf(), RunRecord::load(dir)));
     }
     if depth >= 4 {
         return;

@@ -11,6 +11,7 @@ mod predict;
 mod train;
 mod weights;
 
+pub use eval::{PointPrediction, predict_points};
 pub use weights::export as export_weights;
 
 use std::path::PathBuf;

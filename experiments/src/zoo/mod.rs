@@ -1,4 +1,4 @@
-//! `zoo`: lists, compares, sweeps, reports on and exports the runs under the artifacts
+//! `zoo`: lists, compares, sweeps, reports on, exports and serves the runs under the artifacts
 //! root (the run directories of [`crate::run`]; docs/runs.md describes them).
 //!
 //! One module per command; [`execute`] dispatches the parsed [`Cli`].
@@ -14,6 +14,7 @@ pub mod export;
 pub mod report;
 pub mod resolve;
 pub mod runs;
+pub mod serve;
 pub mod smoke;
 pub mod sweep;
 pub mod table;
@@ -26,7 +27,7 @@ pub const ARTIFACTS_ENV: &str = crate::run::id::ROOT_ENV;
 #[command(
     name = "zoo",
     version,
-    about = "Lists, compares, sweeps, reports on and exports the zoo's runs."
+    about = "Lists, compares, sweeps, reports on, exports and serves the zoo's runs."
 )]
 pub struct Cli {
     /// Artifacts root holding the runs [default: $ZOO_ARTIFACTS, else ./artifacts].
@@ -53,6 +54,10 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Export runs' metrics for other tools (TensorBoard event files).
     Export(export::ExportArgs),
+    /// Serve the runs in a browser: the runs table and run pages updating live, a
+    /// comparison page, and a playground for every saved model (127.0.0.1 only unless
+    /// --host says otherwise; read-only).
+    Serve(serve::ServeArgs),
     /// Run every experiment in a quick mode on small generated data (seconds each) and
     /// print a pass/fail table; exits non-zero if any fails.
     Smoke(smoke::SmokeArgs),
@@ -75,6 +80,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Sweep(args) => sweep::execute(&root, &args),
         Command::Report(args) => report::execute(&root, &args),
         Command::Export(args) => export::execute(&root, &args),
+        Command::Serve(args) => serve::execute(&root, &args),
         Command::Smoke(args) => smoke::smoke(&args),
     }
 }

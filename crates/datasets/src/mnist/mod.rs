@@ -6,6 +6,7 @@
 //! `FASHION_MNIST_DIR`, then the user cache directory, where they are downloaded
 //! (with a progress bar, atomically, SHA-256-checked) when absent.
 
+pub mod drawing;
 pub mod source;
 pub mod splits;
 
