@@ -11,10 +11,6 @@ use super::error::ApiError;
 
 /// Every asset: name, content type, bytes.
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("runs.html", HTML, include_bytes!("assets/runs.html")),
-    ("run.html", HTML, include_bytes!("assets/run.html")),
-    ("compare.html", HTML, include_bytes!("assets/compare.html")),
-    ("play.html", HTML, include_bytes!("assets/play.html")),
     ("style.css", CSS, include_bytes!("assets/style.css")),
     ("common.js", JS, include_bytes!("assets/common.js")),
     ("runs.js", JS, include_bytes!("assets/runs.js")),
@@ -54,9 +50,23 @@ fn respond(name: &str) -> Response {
     }
 }
 
-/// An HTML page by file name.
-pub fn page(name: &str) -> Response {
-    respond(name)
+/// The one page shell; `{{title}}` and `{{script}}` name the page.
+const SHELL: &str = include_str!("assets/page.html");
+
+/// A page: the shell with its title and its script (which draws the page into
+/// `#page`).
+pub fn page(title: &str, script: &str) -> Response {
+    let html = SHELL
+        .replace("{{title}}", title)
+        .replace("{{script}}", script);
+    (
+        [
+            (header::CONTENT_TYPE, HTML),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        html,
+    )
+        .into_response()
 }
 
 /// `GET /assets/{name}`.

@@ -69,8 +69,8 @@ impl AppState {
 /// The server's routes over `state`: the pages, their assets and the JSON API.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(|| async { assets::page("runs.html") }))
-        .route("/compare", get(|| async { assets::page("compare.html") }))
+        .route("/", get(|| async { assets::page("Runs", "runs.js") }))
+        .route("/compare", get(|| async { assets::page("Compare", "compare.js") }))
         .route("/runs/{id}", get(run_page))
         .route("/play/{id}", get(play_page))
         .route("/assets/{name}", get(assets::asset))
@@ -108,7 +108,7 @@ async fn refuse_large_bodies(request: Request, next: Next) -> Response {
 async fn run_page(State(state): State<AppState>, UrlPath(id): UrlPath<String>) -> Response {
     let root = state.root.clone();
     match blocking(move || runs::lookup(&root, &id).map(|_| ())).await {
-        Ok(()) => assets::page("run.html"),
+        Ok(()) => assets::page("Run", "run.js"),
         Err(e) => e.into_response(),
     }
 }
@@ -117,7 +117,7 @@ async fn run_page(State(state): State<AppState>, UrlPath(id): UrlPath<String>) -
 async fn play_page(State(state): State<AppState>, UrlPath(id): UrlPath<String>) -> Response {
     let root = state.root.clone();
     match blocking(move || runs::lookup(&root, &id).map(|_| ())).await {
-        Ok(()) => assets::page("play.html"),
+        Ok(()) => assets::page("Playground", "play.js"),
         Err(e) => e.into_response(),
     }
 }

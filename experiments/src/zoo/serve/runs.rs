@@ -22,7 +22,7 @@ use super::{
     play,
 };
 use crate::{
-    artifacts::{CONFIG_FILE, SUMMARY_FILE},
+    artifacts::{CONFIG_FILE, SUMMARY_FILE, read_json},
     metric_logs, registry,
     run::record::{FoundRun, KeyMetric, Status, scan_runs},
     zoo::{
@@ -247,10 +247,6 @@ fn live_key_metric(run: &FoundRun) -> Option<KeyMetricCell> {
         goal: None,
         live: true,
     })
-}
-
-fn read_json(path: &Path) -> anyhow::Result<Value> {
-    crate::artifacts::read_json(path)
 }
 
 /// `?experiment=` of the runs table.

@@ -2,7 +2,8 @@
 // it is, the settings that differ, the metrics, and one chart per curve with a line per run.
 'use strict';
 
-const box = document.getElementById('compare');
+const box = document.getElementById('page');
+box.before(el('h1', {}, 'Compare runs'));
 const ids = (new URLSearchParams(location.search).get('runs') || '').split(',').filter(Boolean);
 
 function runLink(id) {

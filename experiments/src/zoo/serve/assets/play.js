@@ -5,7 +5,7 @@
 'use strict';
 
 const runId = idFromPath();
-const playBox = document.getElementById('play');
+const playBox = document.getElementById('page');
 const predictUrl = `/api/runs/${encodeURIComponent(runId)}/predict`;
 
 const WHAT = {

@@ -5,7 +5,7 @@
 'use strict';
 
 const runId = idFromPath();
-const root = document.getElementById('run');
+const root = document.getElementById('page');
 const top_ = el('div');
 const chartsBox = el('div', { class: 'charts', id: 'charts' });
 const chartsNote = el('p', { class: 'notice', hidden: true });

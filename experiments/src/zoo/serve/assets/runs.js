@@ -3,6 +3,24 @@
 // losing which rows are ticked; 2 to 5 ticked runs can be compared.
 'use strict';
 
+// The page's fixed part: the filter, the compare button and the table.
+document.getElementById('page').innerHTML = `
+<h1>Runs</h1>
+<div class="toolbar">
+  <label>Experiment <select id="experiment"><option value="">all</option></select></label>
+  <button id="compare" class="primary" disabled>Compare selected</button>
+  <span id="selected" class="muted small">select 2 to 5 runs to compare</span>
+</div>
+<div class="wrap">
+<table id="runs">
+  <thead><tr><th></th><th>id</th><th>experiment</th><th>status</th><th>epoch</th><th>key metric</th>
+  <th>backend</th><th class="num">seed</th><th>started</th><th class="num">wall time</th><th></th></tr></thead>
+  <tbody></tbody>
+</table>
+</div>
+<p id="empty" class="notice" hidden></p>
+`;
+
 const tbody = document.querySelector('table#runs tbody');
 const select = document.getElementById('experiment');
 const compareButton = document.getElementById('compare');
