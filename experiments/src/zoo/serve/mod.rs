@@ -70,7 +70,10 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { assets::page("Runs", "runs.js") }))
-        .route("/compare", get(|| async { assets::page("Compare", "compare.js") }))
+        .route(
+            "/compare",
+            get(|| async { assets::page("Compare", "compare.js") }),
+        )
         .route("/runs/{id}", get(run_page))
         .route("/play/{id}", get(play_page))
         .route("/assets/{name}", get(assets::asset))
