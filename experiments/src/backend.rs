@@ -5,27 +5,42 @@
 //! - `--features wgpu`: `Autodiff<Wgpu>` on the default wgpu device (a GPU, or Mesa's
 //!   lavapipe software Vulkan device on machines without one);
 //! - `--features ndarray`: `Autodiff<NdArray>` on the CPU;
-//! - `--features blas`: ndarray with its matrix products through the system OpenBLAS.
+//! - `--features blas`: ndarray with its matrix products through the system OpenBLAS;
+//! - `--features cuda`: `Autodiff<Cuda>` on NVIDIA GPUs (burn-cuda; the driver is
+//!   loaded at run time, so it builds anywhere).
 //!
-//! When several are on, wgpu wins over ndarray, and ndarray over flex: no feature needs
-//! `--no-default-features`.
+//! When several are on, cuda wins over wgpu, wgpu over ndarray, and ndarray over flex:
+//! no feature needs `--no-default-features`.
 
 use anyhow::Result;
 use burn::{backend::Autodiff, tensor::backend::Backend};
 use serde::Serialize;
 
 /// The backend that runs inference and validation.
-#[cfg(feature = "wgpu")]
+#[cfg(feature = "cuda")]
+pub type InferenceBackend = burn::backend::Cuda;
+/// The backend that runs inference and validation.
+#[cfg(all(feature = "wgpu", not(feature = "cuda")))]
 pub type InferenceBackend = burn::backend::Wgpu;
 /// The backend that runs inference and validation.
-#[cfg(all(feature = "ndarray", not(feature = "wgpu")))]
+#[cfg(all(feature = "ndarray", not(any(feature = "wgpu", feature = "cuda"))))]
 pub type InferenceBackend = burn::backend::NdArray;
 /// The backend that runs inference and validation.
-#[cfg(all(feature = "flex", not(any(feature = "wgpu", feature = "ndarray"))))]
+#[cfg(all(
+    feature = "flex",
+    not(any(feature = "wgpu", feature = "ndarray", feature = "cuda"))
+))]
 pub type InferenceBackend = burn::backend::Flex;
 
-#[cfg(not(any(feature = "ndarray", feature = "wgpu", feature = "flex")))]
-compile_error!("enable a backend feature: `flex` (the default), `ndarray`, `blas` or `wgpu`");
+#[cfg(not(any(
+    feature = "ndarray",
+    feature = "wgpu",
+    feature = "flex",
+    feature = "cuda"
+)))]
+compile_error!(
+    "enable a backend feature: `flex` (the default), `ndarray`, `blas`, `wgpu` or `cuda`"
+);
 
 /// The backend that trains: [`InferenceBackend`] with automatic differentiation.
 pub type TrainBackend = Autodiff<InferenceBackend>;
@@ -34,7 +49,9 @@ pub type TrainBackend = Autodiff<InferenceBackend>;
 pub type Device = burn::tensor::Device<InferenceBackend>;
 
 /// Short name of the compiled-in backend, as recorded in artifacts.
-pub const BACKEND_NAME: &str = if cfg!(feature = "wgpu") {
+pub const BACKEND_NAME: &str = if cfg!(feature = "cuda") {
+    "cuda"
+} else if cfg!(feature = "wgpu") {
     "wgpu"
 } else if cfg!(feature = "blas") {
     "ndarray+openblas"
@@ -51,15 +68,48 @@ pub fn device() -> Result<Device> {
     Ok(Device::default())
 }
 
-#[cfg(not(feature = "wgpu"))]
+#[cfg(not(any(feature = "wgpu", feature = "cuda")))]
 fn check_adapter() -> Result<()> {
     Ok(())
+}
+
+/// Asks the NVIDIA driver for a device before burn does: burn-cuda 0.21 panics when
+/// the driver library is missing ("Unable to dynamically load the cuda shared
+/// library") or no device answers. Once per process.
+#[cfg(feature = "cuda")]
+fn check_adapter() -> Result<()> {
+    static CHECK: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    CHECK
+        .get_or_init(|| {
+            let advice = "This binary was built with --features cuda: it needs an NVIDIA \
+                          GPU and its driver; build without --features cuda for the default \
+                          CPU backend (or --features wgpu for other GPUs)";
+            // SAFETY: only tries to open the driver's shared library (dlopen) by its
+            // usual names; nothing of it is called here.
+            #[allow(unsafe_code)]
+            let present = unsafe { cudarc::driver::sys::is_culib_present() };
+            if !present {
+                return Err(format!(
+                    "no NVIDIA driver: the CUDA driver library (libcuda.so.1) is not \
+                     installed or not on the library path. {advice}"
+                ));
+            }
+            cudarc::driver::result::init()
+                .and_then(|()| cudarc::driver::result::device::get_count())
+                .map_err(|e| format!("the NVIDIA driver does not start ({e:?}). {advice}"))
+                .and_then(|count| match count {
+                    0 => Err(format!("the NVIDIA driver finds no GPU. {advice}")),
+                    _ => Ok(()),
+                })
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
 }
 
 /// Asks wgpu for an adapter the way burn's wgpu runtime will (cubecl-wgpu 0.10
 /// `request_adapter` panics with "No possible adapter available for backend"; no
 /// upstream issue found), once per process.
-#[cfg(feature = "wgpu")]
+#[cfg(all(feature = "wgpu", not(feature = "cuda")))]
 fn check_adapter() -> Result<()> {
     use burn::backend::wgpu::graphics::{AutoGraphicsApi, GraphicsApi};
     static CHECK: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
@@ -115,12 +165,25 @@ pub fn main_device(devices: &[Device]) -> Device {
     devices[0].clone()
 }
 
-#[cfg(not(feature = "wgpu"))]
+#[cfg(not(any(feature = "wgpu", feature = "cuda")))]
 fn extra_devices(n: usize) -> Result<Vec<Device>> {
     Ok(vec![device()?; n])
 }
 
-#[cfg(feature = "wgpu")]
+/// cuda: GPUs `0..n`, when the machine has `n`.
+#[cfg(feature = "cuda")]
+fn extra_devices(n: usize) -> Result<Vec<Device>> {
+    check_adapter()?;
+    let count = cudarc::driver::result::device::get_count()
+        .map_err(|e| anyhow::anyhow!("the NVIDIA driver cannot count its GPUs ({e:?})"))?;
+    anyhow::ensure!(
+        n <= count as usize,
+        "--devices {n} asks for more GPUs than the NVIDIA driver finds ({count})"
+    );
+    Ok((0..n).map(|index| Device { index }).collect())
+}
+
+#[cfg(all(feature = "wgpu", not(feature = "cuda")))]
 fn extra_devices(n: usize) -> Result<Vec<Device>> {
     use burn::backend::wgpu::{
         RuntimeOptions, WgpuDevice, WgpuSetup, graphics::AutoGraphicsApi, init_device, init_setup,
@@ -235,7 +298,7 @@ pub fn describe_all(devices: &[Device]) -> BackendInfo {
         device: names.first().cloned().unwrap_or_default(),
         // Two workers' gradients add in either order to the same bits; three or more
         // are summed in the order the workers finish.
-        deterministic: !cfg!(feature = "wgpu") && devices.len() <= 2,
+        deterministic: !cfg!(any(feature = "wgpu", feature = "cuda")) && devices.len() <= 2,
         threads: threads(),
         devices: names,
         handles: devices.to_vec(),
@@ -245,7 +308,7 @@ pub fn describe_all(devices: &[Device]) -> BackendInfo {
 /// The default wgpu adapter as burn picks it (cubecl's high-performance preference on
 /// the platform's graphics API): its name and kind, e.g. `llvmpipe (LLVM 15.0.6, 256
 /// bits), a CPU: software Vulkan, no GPU`. Asked once per process.
-#[cfg(feature = "wgpu")]
+#[cfg(all(feature = "wgpu", not(feature = "cuda")))]
 fn adapter_summary() -> Option<String> {
     use burn::backend::wgpu::graphics::{AutoGraphicsApi, GraphicsApi};
     static SUMMARY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
@@ -275,8 +338,15 @@ fn adapter_summary() -> Option<String> {
         .clone()
 }
 
-/// Only wgpu devices have an adapter to describe.
-#[cfg(not(feature = "wgpu"))]
+/// cuda: the name of GPU 0 as the driver gives it.
+#[cfg(feature = "cuda")]
+fn adapter_summary() -> Option<String> {
+    let device = cudarc::driver::result::device::get(0).ok()?;
+    cudarc::driver::result::device::get_name(device).ok()
+}
+
+/// The CPU backends have no adapter to describe.
+#[cfg(not(any(feature = "wgpu", feature = "cuda")))]
 fn adapter_summary() -> Option<String> {
     None
 }
@@ -288,7 +358,7 @@ fn adapter_summary() -> Option<String> {
 /// where it is missing it is set to the temporary directory (no Wayland socket there:
 /// the connection fails quietly, as it would anyway). Nothing to do without wgpu.
 pub fn quiet_vulkan_loader() {
-    #[cfg(all(feature = "wgpu", unix))]
+    #[cfg(all(feature = "wgpu", not(feature = "cuda"), unix))]
     {
         let usable = std::env::var_os("XDG_RUNTIME_DIR")
             .is_some_and(|dir| std::path::Path::new(&dir).is_absolute());

@@ -51,7 +51,7 @@ where
     if devices.len() < 2 {
         return None;
     }
-    Some(if cfg!(feature = "wgpu") {
+    Some(if cfg!(feature = "wgpu") && !cfg!(feature = "cuda") {
         TrainingStrategy::Custom(Arc::new(HostTransferDataParallel::new(devices.to_vec())))
     } else {
         TrainingStrategy::Default(ExecutionStrategy::MultiDevice(

@@ -201,6 +201,9 @@ impl ZooBackend for burn::backend::NdArray {}
 #[cfg(feature = "wgpu")]
 impl ZooBackend for burn::backend::Wgpu {}
 
+#[cfg(feature = "cuda")]
+impl ZooBackend for burn::backend::Cuda {}
+
 /// A dense layer `activation(input · W + b)` through [`ZooBackend::dense_forward`]
 /// (on `Autodiff<B>`, one graph node with [`ZooBackend::dense_backward`] as its backward
 /// step).
