@@ -1,6 +1,8 @@
 """PyTorch peer of `mnist --epochs N`: the same 784-512-10 ReLU MLP, cross-entropy,
 Adam 1e-3, batch 128, on the first 55,000 training images (the last 5,000 are the
-validation split, evaluated after each epoch as the burn learner does).
+validation split, evaluated after each epoch as the burn learner does). --hidden,
+--batch-size and --train-limit change the widths, the batch and the training images
+as `mnist`'s flags of the same names do.
 
 Reads the IDX files (raw or .gz) from --data-dir. Prints one JSON line with the
 seconds of each training pass and the final test accuracy.
@@ -31,6 +33,9 @@ def main():
     p.add_argument("--data-dir", required=True)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--hidden", type=lambda s: [int(w) for w in s.split(",")], default=[512],
+                   help="hidden layer widths, comma-separated (default 512)")
+    p.add_argument("--train-limit", type=int, help="train on only the first N training images")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=42)
     a = p.parse_args()
@@ -38,8 +43,13 @@ def main():
     torch.manual_seed(a.seed)
     x, y = load(a.data_dir, "train")
     xt, yt = load(a.data_dir, "t10k")
-    x_train, y_train, x_valid, y_valid = x[:55000], y[:55000], x[55000:], y[55000:]
-    net = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10))
+    n_train = min(a.train_limit or 55000, 55000)
+    x_train, y_train, x_valid, y_valid = x[:n_train], y[:n_train], x[55000:], y[55000:]
+    layers, width = [], 784
+    for w in a.hidden:
+        layers += [torch.nn.Linear(width, w), torch.nn.ReLU()]
+        width = w
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(width, 10))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     train_seconds = []
@@ -64,6 +74,9 @@ def main():
         "framework": f"pytorch {torch.__version__}",
         "threads": a.threads,
         "epochs": a.epochs,
+        "hidden": a.hidden,
+        "batch_size": a.batch_size,
+        "train_images": n_train,
         "train_seconds": train_seconds,
         "test_accuracy": acc,
     }))
