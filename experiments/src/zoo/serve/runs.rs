@@ -208,7 +208,7 @@ pub fn row(entry: &Entry) -> RunRow {
         epoch: newest_epoch(&run.dir),
         epochs: config.as_ref().and_then(planned_epochs),
         key_metric,
-        playground: play::kind_of(run).map(|k| k.name()),
+        playground: play::kind_of(run, config.as_ref()).map(|k| k.name()),
         damaged: None,
     }
 }

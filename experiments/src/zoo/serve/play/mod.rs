@@ -54,14 +54,21 @@ impl PlayKind {
 }
 
 /// The playground a run has: finished, with a model, of a kind with a playground.
-pub fn kind_of(run: &FoundRun) -> Option<PlayKind> {
+/// `config`: the run's `config.json`, when the caller has read it already.
+pub fn kind_of(run: &FoundRun, config: Option<&Value>) -> Option<PlayKind> {
     if run.record.status != Status::Finished || !run.dir.join("model.mpk").is_file() {
         return None;
     }
     let dataset = || {
-        crate::artifacts::read_json(&run.dir.join(CONFIG_FILE))
-            .ok()
-            .and_then(|c: Value| c.get("dataset")?.as_str().map(String::from))
+        let read;
+        let config = match config {
+            Some(c) => c,
+            None => {
+                read = crate::artifacts::read_json(&run.dir.join(CONFIG_FILE)).ok()?;
+                &read
+            }
+        };
+        config.get("dataset")?.as_str().map(String::from)
     };
     match run.record.experiment.as_str() {
         "mnist" => Some(PlayKind::Mnist),
@@ -106,7 +113,7 @@ impl Models {
     /// The playground of run `id`, loading it if needed.
     fn get(&self, root: &std::path::Path, id: &str) -> ApiResult<Arc<Mutex<Box<dyn Playground>>>> {
         let run = lookup_run(root, id)?;
-        let Some(kind) = kind_of(&run) else {
+        let Some(kind) = kind_of(&run, None) else {
             return Err(ApiError::conflict(format!(
                 "run '{id}' has no playground: only finished mnist, xor, svm (seed data) and \
                  kmeans (SOCR) runs with a model have one (this one: {}, {})",
