@@ -3,40 +3,26 @@
 
 use burn::backend::{Flex, flex::FlexTensor};
 use burn::tensor::{TensorData, TensorMetadata, ops::FloatTensorOps};
-use ndarray::{Array2, ArrayView2, linalg::general_mat_mul};
 use rayon::prelude::*;
 
 use super::{PARALLEL_MIN, contiguous, is_f32, owned, task, values_mut};
 use crate::fused::{DenseActivation, DenseGrads, reference};
 
-/// The weight gradient `xᵀ·g` of a dense layer (`x` `[batch, d_in]`, `g`
-/// `[batch, d_out]`), with matrixmultiply (ndarray's `general_mat_mul`, threaded) on
-/// views of both buffers: on the MNIST layer (784×128 · 128×512) it takes 0.61–0.78 ms
-/// on 2 cores where gemm, through Flex's matmul, takes 1.9–2.4 ms.
-///
-/// A speed gap of Flex 0.21's matmul with a transposed operand, measured here, not a
-/// bug. No upstream issue is filed for this 2-D case; the closest is
-/// <https://github.com/antimora/burn-flex/issues/39> (in Flex's original repository:
-/// the slow path of its batched matmul on a transposed view).
-fn weight_gradient(x: FlexTensor, g: &FlexTensor) -> FlexTensor {
-    let x = contiguous(x);
-    let (batch, d_in, d_out) = (x.shape()[0], x.shape()[1], g.shape()[1]);
-    let views = (x.as_slice::<f32>(), g.as_slice::<f32>());
-    let (Some(xs), Some(gs)) = views else {
-        return Flex::float_matmul(Flex::float_transpose(x), g.clone());
+/// `a · b` (either read transposed) with the `gemm` crate directly
+/// ([`gemm`](super::gemm)), or through burn's matmul where the operands do not fit it.
+fn product(a: FlexTensor, a_t: bool, b: FlexTensor, b_t: bool) -> FlexTensor {
+    let fallback = |a: FlexTensor, b: FlexTensor| {
+        let a = if a_t { Flex::float_transpose(a) } else { a };
+        let b = if b_t { Flex::float_transpose(b) } else { b };
+        Flex::float_matmul(a, b)
     };
-    let (Ok(xv), Ok(gv)) = (
-        ArrayView2::from_shape((batch, d_in), xs),
-        ArrayView2::from_shape((batch, d_out), gs),
-    ) else {
-        return Flex::float_matmul(Flex::float_transpose(x), g.clone());
-    };
-    let mut out = Array2::<f32>::zeros((d_in, d_out));
-    general_mat_mul(1.0, &xv.t(), &gv, 0.0, &mut out);
-    FlexTensor::from_data(TensorData::new(
-        out.into_raw_vec_and_offset().0,
-        [d_in, d_out],
-    ))
+    if a.shape().num_dims() != 2 || b.shape().num_dims() != 2 {
+        return fallback(a, b);
+    }
+    match super::gemm::product(a.clone(), a_t, b.clone(), b_t) {
+        Some(out) => out,
+        None => fallback(a, b),
+    }
 }
 
 pub(super) fn dense_forward(
@@ -52,7 +38,7 @@ pub(super) fn dense_forward(
     if !(is_f32(&input) && is_f32(&weight) && bias_fits) {
         return reference::dense_forward::<Flex>(input, weight, bias, activation);
     }
-    let mut out = owned(Flex::float_matmul(input, weight));
+    let mut out = owned(product(input, false, weight, false));
     let bias = bias.map(contiguous);
     let bias = bias.as_ref().and_then(|b| b.as_slice::<f32>());
     if bias.is_none() && activation == DenseActivation::Identity {
@@ -146,8 +132,8 @@ pub(super) fn dense_backward(
         FlexTensor::from_data(TensorData::new(sums, [width]))
     });
     DenseGrads {
-        input: weight.map(|w| Flex::float_matmul(g.clone(), Flex::float_transpose(w))),
-        weight: input.map(|x| weight_gradient(x, &g)),
+        input: weight.map(|w| product(g.clone(), false, w, true)),
+        weight: input.map(|x| product(x, true, g.clone(), false)),
         bias,
     }
 }

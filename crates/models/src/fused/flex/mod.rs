@@ -1,7 +1,7 @@
 //! [`ZooBackend`] for burn's CPU backend Flex: the fused operations as multi-threaded
-//! loops over Flex's contiguous `f32` buffers. Matrix products stay with Flex's own
-//! (the `gemm` crate), except a dense layer's weight gradient, which runs on
-//! matrixmultiply (`dense.rs`). Other dtypes take the
+//! loops over Flex's contiguous `f32` buffers. The dense layer's matrix products call
+//! the `gemm` crate (which Flex's matmul runs too) directly, reading a transposed
+//! operand through its strides (`gemm.rs`). Other dtypes take the
 //! [`reference`](mod@super::reference) path; strided views are made contiguous first.
 //!
 //! Every loop splits its work into fixed chunks, and sums over rows (the bias
@@ -10,6 +10,7 @@
 //! same bits.
 
 mod dense;
+mod gemm;
 mod kmeans;
 mod optim;
 
