@@ -2,7 +2,8 @@
 # Seconds per MNIST training epoch (784-512-10 MLP, Adam 1e-3, batch 128, 55,000
 # images): burn's `mnist` binary (release, the backend its features select) against
 # PyTorch on the CPU with 2 threads, alternating, side by side. Prints each round,
-# the medians, the ratio burn / PyTorch, and the floor (examples/gemm_rate.rs).
+# the medians, the ratio burn / PyTorch, and both epochs as multiples of the floor
+# (examples/gemm_rate.rs with benches/gemm_floor.py).
 #
 #   experiments/benches/mnist_speed.sh [ROUNDS] [EPOCHS] [-- extra cargo args, e.g. --features wgpu]
 #
@@ -30,6 +31,10 @@ for r in $(seq 1 "$rounds"); do
   burn+=("$b") torch+=("$t")
 done
 compare "seconds per training epoch" burn "${burn[*]}" pytorch "${torch[*]}"
-# The machine's floor beside the ratio: the epoch's matrix-product work at the rate the
-# same backend's matrix product reaches here.
-cargo run --release -q -p experiments --example gemm_rate "$@"
+# The honest floor in the same run: the epoch's matrix products at the best rate any
+# library reaches here on each of them (gemm, matrixmultiply, OpenBLAS, MKL), and both
+# epochs as multiples of it.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+MATMUL_NUM_THREADS=2 cargo run --release -q -p experiments --example gemm_rate "$@" -- --json > "$tmp/gemm.json"
+python3 experiments/benches/gemm_floor.py "$tmp/gemm.json" \
+  --epoch burn="$(median "${burn[@]}")" --epoch pytorch="$(median "${torch[@]}")"
