@@ -162,7 +162,12 @@ where
                         } else {
                             module_to_device(model, &device)
                         };
-                        if output_sender.send((index, model.step(item))).is_err() {
+                        let output = model.step(item);
+                        // The model's tensors are shared with the main thread's: release
+                        // them here before the main thread updates the model (wgpu's
+                        // fusion streams, burn#4347; see `await_saves`).
+                        drop(model);
+                        if output_sender.send((index, output)).is_err() {
                             break;
                         }
                     }

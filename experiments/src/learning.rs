@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     artifacts::Recorder,
+    await_saves::AwaitSaves,
     backend::TrainBackend,
     dashboard::{ChosenRenderer, EpochRecord, EpochSink},
     data_parallel, metric_logs, plot,
@@ -144,13 +145,13 @@ where
             run.tracking().clone(),
         ))
         // burn's default (the last two epochs and the lowest validation loss), deciding
-        // on whole epochs (see `valid_loss`).
-        .with_checkpointing_strategy(
+        // on whole epochs (see `valid_loss`), each save awaited (see `await_saves`).
+        .with_checkpointing_strategy(AwaitSaves(
             ComposedCheckpointingStrategy::builder()
                 .add(KeepLastNCheckpoints::new(2))
                 .add(KeepBestValidLoss::new(valid_loss.clone()))
                 .build(),
-        )
+        ))
         .num_epochs(num_epochs);
     let training = match patience {
         Some(patience) => training.early_stopping(PatienceStopping::new(valid_loss, patience)),

@@ -4,6 +4,7 @@
 //! Each binary in `src/bin` is a thin `main` over its experiment module.
 
 pub mod artifacts;
+pub mod await_saves;
 pub mod backend;
 pub mod cli;
 pub mod dashboard;
