@@ -37,7 +37,7 @@ done
 compare "ms per Lloyd iteration" burn "${burn_ms[*]}" scikit-learn "${sk_ms[*]}"
 compare "seconds per fit (k-means++ included)" burn "${burn_fit[*]}" scikit-learn "${sk_fit[*]}"
 # The floor in the same run: an iteration reads every pixel at least once.
-cargo run --release -q -p experiments --example read_rate "$@" -- --json > "$tmp/read.json"
+cargo run --release -q -p experiments --example read_rate "$@" > "$tmp/read.json"
 python3 - "$tmp/read.json" "${burn_ms[*]}" "${sk_ms[*]}" <<'PY'
 import json, statistics, sys
 read = json.load(open(sys.argv[1]))

@@ -2,10 +2,11 @@
 //! 784 `f32` training images once, the least any iteration does (the distances to the
 //! centroids need every pixel), measured as a parallel sum over a buffer of that size on
 //! rayon's threads. `experiments/benches/kmeans_speed.sh` prints both iterations (the
-//! zoo's and scikit-learn's) as multiples of it.
+//! zoo's and scikit-learn's) as multiples of it. The figures go to standard error in
+//! words and to standard output as one JSON object.
 //!
 //! ```sh
-//! RAYON_NUM_THREADS=2 cargo run --release -p experiments --example read_rate [-- --json]
+//! RAYON_NUM_THREADS=2 cargo run --release -p experiments --example read_rate
 //! ```
 
 use std::time::Instant;
@@ -29,14 +30,6 @@ fn sum(values: &[f32]) -> f32 {
 }
 
 fn main() {
-    let json = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--json") => true,
-        Some(other) => {
-            eprintln!("error: unknown argument '{other}'; the only option is --json");
-            std::process::exit(2);
-        }
-    };
     let data: Vec<f32> = (0..ROWS * COLS).map(|i| (i % 255) as f32 / 255.0).collect();
     let bytes = std::mem::size_of_val(data.as_slice()) as f64;
     let pass = || data.par_chunks(TASK).map(sum).sum::<f32>();
@@ -52,23 +45,19 @@ fn main() {
         })
         .collect();
     rounds.sort_by(f64::total_cmp);
-    let best = rounds[0];
-    let median = rounds[rounds.len() / 2];
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({"bytes": bytes, "best_seconds": best, "median_seconds": median,
-                               "threads": rayon::current_num_threads(), "checksum": check})
-        );
-        return;
-    }
-    println!(
-        "one read of MNIST's training images ({:.0} MB of f32) on {} threads: {:.2} ms at \
-         best, {:.2} ms median ({:.1} GB/s at best; checksum {check:.3e})",
+    let (best, median) = (rounds[0], rounds[rounds.len() / 2]);
+    let threads = rayon::current_num_threads();
+    eprintln!(
+        "one read of MNIST's training images ({:.0} MB of f32) on {threads} threads: {:.2} ms \
+         at best, {:.2} ms median ({:.1} GB/s at best; checksum {check:.3e})",
         bytes / 1e6,
-        rayon::current_num_threads(),
         best * 1e3,
         median * 1e3,
         bytes / best / 1e9
+    );
+    println!(
+        "{}",
+        serde_json::json!({"bytes": bytes, "best_seconds": best, "median_seconds": median,
+                           "threads": threads, "checksum": check})
     );
 }
