@@ -1,5 +1,7 @@
-//! Flex's k-means operations: the nearest centroid of each row (one pass over the
-//! distance product's scores) and the per-cluster sums (per-task partial sums).
+//! Flex's k-means operations: the nearest centroid of each row (for up to
+//! [`SCAN_MAX_K`] centroids one SIMD pass over the rows, [`scan`]; for more, gemm's
+//! distance product and one pass over its scores) and the per-cluster sums (per-task
+//! partial sums).
 
 use burn::backend::{Flex, flex::FlexTensor};
 use burn::tensor::{DType, TensorData, TensorMetadata, ops::FloatTensorOps};
@@ -8,8 +10,14 @@ use rayon::prelude::*;
 use super::{contiguous, is_f32, owned, values_mut};
 use crate::fused::reference;
 
+mod scan;
+
 /// Rows per task of the k-means loops.
 const KMEANS_ROWS: usize = 512;
+
+/// Up to this many centroids, the distances are computed row by row in one pass over
+/// the data ([`scan`]); more go through gemm.
+const SCAN_MAX_K: usize = 64;
 
 pub(super) fn nearest_centroid(
     x: FlexTensor,
@@ -25,9 +33,54 @@ pub(super) fn nearest_centroid(
         return reference::nearest_centroid::<Flex>(x, x_norms, centroids_t, centroid_norms);
     }
     let m = x.shape()[0];
-    // The distance product with Flex's gemm, then one pass over the scores.
+    let (x, x_norms, c_norms) = (
+        contiguous(x),
+        contiguous(x_norms),
+        contiguous(centroid_norms),
+    );
+    let mut distances = vec![0.0f32; m];
+    let mut labels = vec![0i32; m];
+    let scanned = (k <= SCAN_MAX_K)
+        .then(|| contiguous(centroids_t.clone()))
+        .is_some_and(|c_t| {
+            let (Some(rows), Some(c_t), Some(x_norms), Some(c_norms)) = (
+                x.as_slice::<f32>(),
+                c_t.as_slice::<f32>(),
+                x_norms.as_slice::<f32>(),
+                c_norms.as_slice::<f32>(),
+            ) else {
+                return false;
+            };
+            scan::nearest(rows, c_t, x_norms, c_norms, &mut distances, &mut labels)
+        });
+    if !scanned {
+        by_gemm(
+            x,
+            &x_norms,
+            centroids_t,
+            &c_norms,
+            &mut distances,
+            &mut labels,
+        );
+    }
+    (
+        FlexTensor::from_data(TensorData::new(distances, [m, 1])),
+        FlexTensor::from_data(TensorData::new(labels, [m])),
+    )
+}
+
+/// The distance product with Flex's gemm, then one pass over the scores (many
+/// centroids, or a CPU without AVX2).
+fn by_gemm(
+    x: FlexTensor,
+    x_norms: &FlexTensor,
+    centroids_t: FlexTensor,
+    c_norms: &FlexTensor,
+    distances: &mut [f32],
+    labels: &mut [i32],
+) {
+    let k = centroids_t.shape()[1];
     let scores = contiguous(Flex::float_matmul(x, centroids_t));
-    let (x_norms, c_norms) = (contiguous(x_norms), contiguous(centroid_norms));
     let (Some(scores), Some(x_norms), Some(c_norms)) = (
         scores.as_slice::<f32>(),
         x_norms.as_slice::<f32>(),
@@ -35,8 +88,6 @@ pub(super) fn nearest_centroid(
     ) else {
         unreachable!("contiguous f32 tensors have slices")
     };
-    let mut distances = vec![0.0f32; m];
-    let mut labels = vec![0i32; m];
     scores
         .par_chunks(KMEANS_ROWS * k)
         .zip(x_norms.par_chunks(KMEANS_ROWS))
@@ -47,21 +98,22 @@ pub(super) fn nearest_centroid(
         )
         .for_each(|((scores, norms), (d, l))| {
             for (((row, norm), d), l) in scores.chunks(k).zip(norms).zip(d).zip(l) {
-                let (mut best, mut index) = (row[0] + c_norms[0], 0);
-                for (j, (s, c)) in row.iter().zip(c_norms).enumerate().skip(1) {
-                    let v = s + c;
-                    if v < best {
-                        (best, index) = (v, j);
-                    }
-                }
-                *d = (best + norm).max(0.0);
-                *l = index as i32;
+                (*d, *l) = nearest_of(row, c_norms, *norm);
             }
         });
-    (
-        FlexTensor::from_data(TensorData::new(distances, [m, 1])),
-        FlexTensor::from_data(TensorData::new(labels, [m])),
-    )
+}
+
+/// The nearest of one row's scores `x·(−2c)` plus the centroids' squared norms: its
+/// squared distance (clamped at 0) and index, the first of equals.
+fn nearest_of(scores: &[f32], c_norms: &[f32], x_norm: f32) -> (f32, i32) {
+    let (mut best, mut index) = (scores[0] + c_norms[0], 0);
+    for (j, (s, c)) in scores.iter().zip(c_norms).enumerate().skip(1) {
+        let v = s + c;
+        if v < best {
+            (best, index) = (v, j);
+        }
+    }
+    ((best + x_norm).max(0.0), index as i32)
 }
 
 pub(super) fn cluster_sums(
