@@ -16,13 +16,7 @@ fn product(a: FlexTensor, a_t: bool, b: FlexTensor, b_t: bool) -> FlexTensor {
         let b = if b_t { Flex::float_transpose(b) } else { b };
         Flex::float_matmul(a, b)
     };
-    if a.shape().num_dims() != 2 || b.shape().num_dims() != 2 {
-        return fallback(a, b);
-    }
-    match super::gemm::product(a.clone(), a_t, b.clone(), b_t) {
-        Some(out) => out,
-        None => fallback(a, b),
-    }
+    super::gemm::product(a.clone(), a_t, b.clone(), b_t).unwrap_or_else(|| fallback(a, b))
 }
 
 pub(super) fn dense_forward(

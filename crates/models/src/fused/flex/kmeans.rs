@@ -40,19 +40,19 @@ pub(super) fn nearest_centroid(
     );
     let mut distances = vec![0.0f32; m];
     let mut labels = vec![0i32; m];
-    let scanned = (k <= SCAN_MAX_K)
-        .then(|| contiguous(centroids_t.clone()))
-        .is_some_and(|c_t| {
-            let (Some(rows), Some(c_t), Some(x_norms), Some(c_norms)) = (
-                x.as_slice::<f32>(),
-                c_t.as_slice::<f32>(),
-                x_norms.as_slice::<f32>(),
-                c_norms.as_slice::<f32>(),
-            ) else {
-                return false;
-            };
+    // The scan checks the shapes and the CPU, and says whether it ran.
+    let c_t = contiguous(centroids_t.clone());
+    let scanned = match (
+        x.as_slice::<f32>(),
+        c_t.as_slice::<f32>(),
+        x_norms.as_slice::<f32>(),
+        c_norms.as_slice::<f32>(),
+    ) {
+        (Some(rows), Some(c_t), Some(x_norms), Some(c_norms)) => {
             scan::nearest(rows, c_t, x_norms, c_norms, &mut distances, &mut labels)
-        });
+        }
+        _ => false,
+    };
     if !scanned {
         by_gemm(
             x,
