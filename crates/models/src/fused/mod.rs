@@ -1,6 +1,6 @@
 //! The zoo's backend extension: fused operations for the hot paths of training.
 //!
-//! [`ZooBackend`] extends burn's [`Backend`] with three operations, each with a default
+//! [`ZooBackend`] extends burn's [`Backend`] with a few operations, each with a default
 //! implementation from ordinary tensor operations ([`reference`](mod@reference)), so any backend joins
 //! with a one-line `impl`:
 //!
@@ -15,7 +15,8 @@
 //!   [`optim::FusedSgdConfig`] replace burn's `AdamConfig` and `SgdConfig`).
 //! - [`ZooBackend::nearest_centroid`] and [`ZooBackend::cluster_sums`]: k-means'
 //!   assignment (the distance product, each row's nearest centroid and its distance)
-//!   and the per-cluster sums of the rows.
+//!   and the per-cluster sums of the rows; [`ZooBackend::nearest_centroid_sums`] both,
+//!   which a backend may do in one pass over the data.
 //!
 //! burn's CPU backend Flex overrides them all with multi-threaded loops over its
 //! contiguous buffers (`flex/`: `dense.rs`, `optim.rs`, `kmeans.rs`), its matrix
@@ -114,6 +115,10 @@ pub struct SgdMomentum {
     pub nesterov: bool,
 }
 
+/// Each row's distance to its nearest centroid, its label, and the clusters' sums and
+/// counts: the result of [`ZooBackend::nearest_centroid_sums`].
+pub type NearestSums<B> = (FloatTensor<B>, IntTensor<B>, FloatTensor<B>, FloatTensor<B>);
+
 /// A parameter, its first and second moments after an Adam update.
 pub type AdamOutput<B> = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
 
@@ -181,6 +186,29 @@ pub trait ZooBackend: Backend {
         centroid_norms: FloatTensor<Self>,
     ) -> (FloatTensor<Self>, IntTensor<Self>) {
         reference::nearest_centroid::<Self>(x, x_norms, centroids_t, centroid_norms)
+    }
+
+    /// Whether [`nearest_centroid_sums`](ZooBackend::nearest_centroid_sums) adds the
+    /// rows to their clusters in the same pass over the data as the distances. k-means
+    /// then sums all the points every iteration, instead of correcting the previous
+    /// sums for the points that changed cluster.
+    const FUSED_CLUSTER_SUMS: bool = false;
+
+    /// [`nearest_centroid`](ZooBackend::nearest_centroid), then
+    /// [`cluster_sums`](ZooBackend::cluster_sums) of its labels: the distances `[m, 1]`,
+    /// the labels `[m]`, and `sums` `[k, d]` and `counts` `[k]` with every row added.
+    fn nearest_centroid_sums(
+        x: FloatTensor<Self>,
+        x_norms: FloatTensor<Self>,
+        centroids_t: FloatTensor<Self>,
+        centroid_norms: FloatTensor<Self>,
+        sums: FloatTensor<Self>,
+        counts: FloatTensor<Self>,
+    ) -> NearestSums<Self> {
+        let (distances, labels) =
+            Self::nearest_centroid(x.clone(), x_norms, centroids_t, centroid_norms);
+        let (sums, counts) = Self::cluster_sums(sums, counts, x, labels.clone());
+        (distances, labels, sums, counts)
     }
 
     /// `sums` `[k, d]` and `counts` `[k]` with every row of `x` `[m, d]` added to its

@@ -360,10 +360,15 @@ fn checkpoints_of_the_fused_path_continue_on_the_generic_path() {
 #[test]
 fn flex_kmeans_assignment_and_sums_match_the_reference() {
     use burn::tensor::Int;
-    for (i, &(m, d, k)) in [(1, 1, 1), (3, 4, 5), (1000, 7, 3), (2674, 784, 10)]
-        .iter()
-        .enumerate()
-    {
+    // The last shape has more centroids than the scan takes: gemm's path.
+    let shapes = [
+        (1, 1, 1),
+        (3, 4, 5),
+        (1000, 7, 3),
+        (2674, 784, 10),
+        (301, 5, 70),
+    ];
+    for (i, &(m, d, k)) in shapes.iter().enumerate() {
         let what = format!("{m}×{d}, k = {k}");
         let seed = 50 * i as u64;
         let x = random::<Flex, 2>([m, d], seed);
@@ -424,6 +429,31 @@ fn flex_kmeans_assignment_and_sums_match_the_reference() {
         assert_close(
             &what,
             &values(tensor::<Flex, 1>(fc)),
+            &values(tensor::<Flex, 1>(pc)),
+        );
+
+        // Both in one scan: the same labels, distances, sums and counts.
+        let (a, b, c, e) = args();
+        let (s, n) = start();
+        let (one_d, one_l, one_s, one_c) = Flex::nearest_centroid_sums(a, b, c, e, s, n);
+        assert_eq!(labels(one_l), fused_l, "{what}: labels of the one scan");
+        let (a, b, c, e) = args();
+        let (plain_d, _) = reference::nearest_centroid::<Flex>(a, b, c, e);
+        assert_close(
+            &what,
+            &values(tensor::<Flex, 2>(one_d)),
+            &values(tensor::<Flex, 2>(plain_d)),
+        );
+        let (s, c) = start();
+        let (ps, pc) = reference::cluster_sums::<Flex>(s, c, prim(x.clone()), label_tensor());
+        assert_close(
+            &what,
+            &values(tensor::<Flex, 2>(one_s)),
+            &values(tensor::<Flex, 2>(ps)),
+        );
+        assert_close(
+            &what,
+            &values(tensor::<Flex, 1>(one_c)),
             &values(tensor::<Flex, 1>(pc)),
         );
     }

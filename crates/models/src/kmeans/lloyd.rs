@@ -116,7 +116,8 @@ pub(super) struct Step<B: Backend> {
 /// With a `previous` assignment and `incremental` set, the sums and counts are the
 /// previous ones corrected for the points that changed cluster (gathered by index),
 /// so that a late iteration, where few points move, touches few rows; otherwise they
-/// are summed over all points.
+/// are summed over all points, with the distances
+/// ([`ZooBackend::nearest_centroid_sums`]).
 pub(super) fn assign<B: ZooBackend>(
     data: &Prepared<B>,
     centroids: &Tensor<B, 2>,
@@ -136,43 +137,66 @@ pub(super) fn assign<B: ZooBackend>(
         ),
     };
     let mut inertia = Tensor::<B, 1>::zeros([1], &device);
+    // The number of moved points: counted from their indices when the sums are
+    // corrected, else summed on the device and read once.
     let mut moved = previous.map(|_| 0);
+    let mut moved_count: Option<Tensor<B, 1, Int>> = None;
     let mut labels = Vec::with_capacity(data.chunks.len());
     let mut min_distances = Vec::with_capacity(data.chunks.len());
     for (i, (x, x_sq)) in data.chunks.iter().zip(&data.norms).enumerate() {
-        let (min, label) = nearest_centroid(x, x_sq, &c_t, &c_sq);
-        inertia = inertia + min.clone().sum();
-        if let (Some(previous), Some(moved)) = (previous, moved.as_mut()) {
-            let old = &previous.labels[i];
-            let changed = label.clone().not_equal(old.clone()).argwhere();
-            let n = changed.dims()[0];
-            *moved += n;
-            if incremental && n > 0 {
-                let changed = changed.reshape([n]);
-                let rows = x.clone().select(0, changed.clone());
-                let to = label.clone().select(0, changed.clone());
-                let from = old.clone().select(0, changed);
-                let ones = Tensor::<B, 1>::ones([n], &device);
-                sums = sums
-                    .select_assign(0, to.clone(), rows.clone(), IndexingUpdateOp::Add)
-                    .select_assign(0, from.clone(), rows.neg(), IndexingUpdateOp::Add);
-                counts = counts
-                    .select_assign(0, to, ones.clone(), IndexingUpdateOp::Add)
-                    .select_assign(0, from, ones.neg(), IndexingUpdateOp::Add);
-            }
-        }
-        if !incremental {
-            let (s, c) = B::cluster_sums(
+        let (min, label) = if incremental {
+            nearest_centroid(x, x_sq, &c_t, &c_sq)
+        } else {
+            let (min, label, s, c) = B::nearest_centroid_sums(
+                x.clone().into_primitive().tensor(),
+                x_sq.clone().into_primitive().tensor(),
+                c_t.clone().into_primitive().tensor(),
+                c_sq.clone().into_primitive().tensor(),
                 sums.into_primitive().tensor(),
                 counts.into_primitive().tensor(),
-                x.clone().into_primitive().tensor(),
-                label.clone().into_primitive(),
             );
             sums = Tensor::from_primitive(TensorPrimitive::Float(s));
             counts = Tensor::from_primitive(TensorPrimitive::Float(c));
+            (
+                Tensor::from_primitive(TensorPrimitive::Float(min)),
+                Tensor::from_primitive(label),
+            )
+        };
+        inertia = inertia + min.clone().sum();
+        if let (Some(previous), Some(moved)) = (previous, moved.as_mut()) {
+            let old = &previous.labels[i];
+            let changed = label.clone().not_equal(old.clone());
+            if incremental {
+                let changed = changed.argwhere();
+                let n = changed.dims()[0];
+                *moved += n;
+                if n > 0 {
+                    let changed = changed.reshape([n]);
+                    let rows = x.clone().select(0, changed.clone());
+                    let to = label.clone().select(0, changed.clone());
+                    let from = old.clone().select(0, changed);
+                    let ones = Tensor::<B, 1>::ones([n], &device);
+                    sums = sums
+                        .select_assign(0, to.clone(), rows.clone(), IndexingUpdateOp::Add)
+                        .select_assign(0, from.clone(), rows.neg(), IndexingUpdateOp::Add);
+                    counts = counts
+                        .select_assign(0, to, ones.clone(), IndexingUpdateOp::Add)
+                        .select_assign(0, from, ones.neg(), IndexingUpdateOp::Add);
+                }
+            } else {
+                let n = changed.int().sum();
+                moved_count = Some(match moved_count {
+                    Some(total) => total + n,
+                    None => n,
+                });
+            }
         }
         labels.push(label);
         min_distances.push(min);
+    }
+    if let (Some(moved), Some(count)) = (moved.as_mut(), moved_count) {
+        let count = count.into_data().convert::<i64>().into_vec::<i64>();
+        *moved += count.expect("converted to i64")[0] as usize;
     }
     let stats = read_f32(Tensor::cat(vec![counts.clone(), inertia], 0));
     Step {

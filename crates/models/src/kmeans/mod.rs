@@ -15,8 +15,10 @@
 //! sums and counts are corrected only for the points that changed cluster (found with
 //! `argwhere` and gathered with `select`), and recomputed from all points every
 //! tenth iteration; late iterations, where few points move, then cost little more than
-//! the distance product. Each Lloyd iteration reads back `k + 1` numbers (counts,
-//! inertia) and the indices of the moved points. The data are held as row
+//! the distance product. A backend that adds the rows to their clusters in the same
+//! pass as the distances ([`ZooBackend::FUSED_CLUSTER_SUMS`](crate::fused::ZooBackend),
+//! Flex) sums all the points every iteration instead. Each Lloyd iteration reads back
+//! `k + 1` numbers (counts, inertia) and the number of moved points. The data are held as row
 //! chunks ([`KMeansData`]) so that no single tensor exceeds a backend's buffer limit
 //! (lavapipe's is 128 MiB) and no distance matrix grows with the whole data set.
 //!

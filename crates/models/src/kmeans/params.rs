@@ -129,7 +129,8 @@ impl KMeansParams {
         let mut n_iter = 0;
         for iteration in 1..=self.max_iter {
             n_iter = iteration;
-            let incremental = !iteration.is_multiple_of(FULL_SUMS_EVERY);
+            // A backend that sums in the distance pass sums every point every time.
+            let incremental = !B::FUSED_CLUSTER_SUMS && !iteration.is_multiple_of(FULL_SUMS_EVERY);
             let step = assign(
                 data,
                 &centroids,

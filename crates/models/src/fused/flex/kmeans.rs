@@ -1,16 +1,18 @@
 //! Flex's k-means operations: the nearest centroid of each row (for up to
 //! [`SCAN_MAX_K`] centroids one SIMD pass over the rows, [`scan`]; for more, gemm's
 //! distance product and one pass over its scores) and the per-cluster sums (per-task
-//! partial sums).
+//! partial sums), or both in one scan.
 
 use burn::backend::{Flex, flex::FlexTensor};
 use burn::tensor::{DType, TensorData, TensorMetadata, ops::FloatTensorOps};
 use rayon::prelude::*;
 
 use super::{contiguous, is_f32, owned, values_mut};
-use crate::fused::reference;
+use crate::fused::{NearestSums, reference};
 
 mod scan;
+
+use scan::Sums;
 
 /// Rows per task of the k-means loops.
 const KMEANS_ROWS: usize = 512;
@@ -32,6 +34,60 @@ pub(super) fn nearest_centroid(
     if !all_f32 || k == 0 {
         return reference::nearest_centroid::<Flex>(x, x_norms, centroids_t, centroid_norms);
     }
+    let (distances, labels, _) = assign(x, x_norms, centroids_t, centroid_norms, None);
+    (distances, labels)
+}
+
+/// [`nearest_centroid`] and the rows added to `sums` and `counts` in the same scan
+/// over the data; when the scan cannot run, [`nearest_centroid`] then [`cluster_sums`].
+pub(super) fn nearest_centroid_sums(
+    x: FlexTensor,
+    x_norms: FlexTensor,
+    centroids_t: FlexTensor,
+    centroid_norms: FlexTensor,
+    sums: FlexTensor,
+    counts: FlexTensor,
+) -> NearestSums<Flex> {
+    let [k, d] = [centroids_t.shape()[1], x.shape()[1]];
+    let fits = [&x, &x_norms, &centroids_t, &centroid_norms, &sums, &counts]
+        .iter()
+        .all(|t| is_f32(t))
+        && k > 0
+        && sums.shape().dims::<2>() == [k, d]
+        && counts.shape().dims::<1>() == [k];
+    if fits {
+        let (mut sums, mut counts) = (owned(sums), owned(counts));
+        let totals = Sums {
+            sums: values_mut(&mut sums),
+            counts: values_mut(&mut counts),
+        };
+        let (distances, labels, summed) = assign(
+            x.clone(),
+            x_norms,
+            centroids_t,
+            centroid_norms,
+            Some(totals),
+        );
+        if summed {
+            return (distances, labels, sums, counts);
+        }
+        let (sums, counts) = cluster_sums(sums, counts, x, labels.clone());
+        return (distances, labels, sums, counts);
+    }
+    let (distances, labels) = nearest_centroid(x.clone(), x_norms, centroids_t, centroid_norms);
+    let (sums, counts) = cluster_sums(sums, counts, x, labels.clone());
+    (distances, labels, sums, counts)
+}
+
+/// The distances and labels of `f32` tensors by the [`scan`] where it runs (then
+/// with `sums` added to, and `true`), else by gemm (`sums` untouched, `false`).
+fn assign(
+    x: FlexTensor,
+    x_norms: FlexTensor,
+    centroids_t: FlexTensor,
+    centroid_norms: FlexTensor,
+    sums: Option<Sums<'_>>,
+) -> (FlexTensor, FlexTensor, bool) {
     let m = x.shape()[0];
     let (x, x_norms, c_norms) = (
         contiguous(x),
@@ -48,9 +104,15 @@ pub(super) fn nearest_centroid(
         x_norms.as_slice::<f32>(),
         c_norms.as_slice::<f32>(),
     ) {
-        (Some(rows), Some(c_t), Some(x_norms), Some(c_norms)) => {
-            scan::nearest(rows, c_t, x_norms, c_norms, &mut distances, &mut labels)
-        }
+        (Some(rows), Some(c_t), Some(x_norms), Some(c_norms)) => scan::nearest(
+            rows,
+            c_t,
+            x_norms,
+            c_norms,
+            &mut distances,
+            &mut labels,
+            sums,
+        ),
         _ => false,
     };
     if !scanned {
@@ -66,6 +128,7 @@ pub(super) fn nearest_centroid(
     (
         FlexTensor::from_data(TensorData::new(distances, [m, 1])),
         FlexTensor::from_data(TensorData::new(labels, [m])),
+        scanned,
     )
 }
 
@@ -157,12 +220,16 @@ pub(super) fn cluster_sums(
         })
         .collect();
     let (mut sums, mut counts) = (owned(sums), owned(counts));
-    let (s, c) = (values_mut(&mut sums), values_mut(&mut counts));
-    for (ps, pc) in &parts {
-        s.iter_mut().zip(ps).for_each(|(s, p)| *s += p);
-        c.iter_mut().zip(pc).for_each(|(c, p)| *c += p);
-    }
+    add_parts(values_mut(&mut sums), values_mut(&mut counts), &parts);
     (sums, counts)
+}
+
+/// Adds per-task partial sums and counts to the totals, in task order.
+fn add_parts(sums: &mut [f32], counts: &mut [f32], parts: &[(Vec<f32>, Vec<f32>)]) {
+    for (ps, pc) in parts {
+        sums.iter_mut().zip(ps).for_each(|(s, p)| *s += p);
+        counts.iter_mut().zip(pc).for_each(|(c, p)| *c += p);
+    }
 }
 
 /// An `i32` label tensor, made contiguous if it is a view.

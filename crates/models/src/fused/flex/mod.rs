@@ -17,7 +17,7 @@ mod optim;
 use burn::backend::{Flex, flex::FlexTensor};
 use burn::tensor::{DType, TensorMetadata};
 
-use super::{AdamOutput, AdamStep, DenseActivation, DenseGrads, SgdStep, ZooBackend};
+use super::{AdamOutput, AdamStep, DenseActivation, DenseGrads, NearestSums, SgdStep, ZooBackend};
 
 /// Elements per task of a loop.
 const CHUNK: usize = 1 << 14;
@@ -114,6 +114,19 @@ impl ZooBackend for Flex {
         centroid_norms: FlexTensor,
     ) -> (FlexTensor, FlexTensor) {
         kmeans::nearest_centroid(x, x_norms, centroids_t, centroid_norms)
+    }
+
+    const FUSED_CLUSTER_SUMS: bool = true;
+
+    fn nearest_centroid_sums(
+        x: FlexTensor,
+        x_norms: FlexTensor,
+        centroids_t: FlexTensor,
+        centroid_norms: FlexTensor,
+        sums: FlexTensor,
+        counts: FlexTensor,
+    ) -> NearestSums<Flex> {
+        kmeans::nearest_centroid_sums(x, x_norms, centroids_t, centroid_norms, sums, counts)
     }
 
     fn cluster_sums(
