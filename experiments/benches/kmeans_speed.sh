@@ -4,7 +4,8 @@
 # KMeans(n_init=1) with 2 threads, alternating in the same run. Prints each round,
 # then the medians and ratios of the milliseconds per Lloyd iteration and of the
 # seconds of a whole fit (k-means++ included), and both iterations as multiples of the
-# floor: one parallel read of the 188 MB of images (examples/read_rate.rs).
+# floor: one parallel read of the 188 MB of images (examples/read_rate.rs), with the
+# assignment pass alone beside it (examples/assign_rate.rs).
 #
 #   experiments/benches/kmeans_speed.sh [ROUNDS] [-- extra cargo args, e.g. --features wgpu]
 #
@@ -36,16 +37,22 @@ for r in $(seq 1 "$rounds"); do
 done
 compare "ms per Lloyd iteration" burn "${burn_ms[*]}" scikit-learn "${sk_ms[*]}"
 compare "seconds per fit (k-means++ included)" burn "${burn_fit[*]}" scikit-learn "${sk_fit[*]}"
-# The floor in the same run: an iteration reads every pixel at least once.
+# The floor in the same run: an iteration reads every pixel at least once. Then the
+# zoo's assignment pass alone (Flex's; the rest of an iteration is bookkeeping).
 cargo run --release -q -p experiments --example read_rate "$@" > "$tmp/read.json"
-python3 - "$tmp/read.json" "${burn_ms[*]}" "${sk_ms[*]}" <<'PY'
+cargo run --release -q -p experiments --example assign_rate "$@" > "$tmp/assign.json"
+python3 - "$tmp/read.json" "$tmp/assign.json" "${burn_ms[*]}" "${sk_ms[*]}" <<'PY'
 import json, statistics, sys
 read = json.load(open(sys.argv[1]))
+assign = json.load(open(sys.argv[2]))
 floor_ms = 1e3 * read["best_seconds"]
 print(f"floor of a Lloyd iteration: one read of the images ({read['bytes'] / 1e6:.0f} MB) "
       f"= {floor_ms:.2f} ms ({read['bytes'] / read['best_seconds'] / 1e9:.1f} GB/s, "
       f"{read['threads']} threads)")
-for name, values in (("burn", sys.argv[2]), ("scikit-learn", sys.argv[3])):
+print(f"burn's assignment pass alone (distances and sums, examples/assign_rate.rs): "
+      f"{1e3 * assign['best_seconds']:.1f} ms at best, {1e3 * assign['median_seconds']:.1f} "
+      f"median; distances alone {1e3 * assign['distances_best_seconds']:.1f} ms at best")
+for name, values in (("burn", sys.argv[3]), ("scikit-learn", sys.argv[4])):
     ms = statistics.median(map(float, values.split()))
     print(f"{name} iteration: {ms:.1f} ms = {ms / floor_ms:.2f}x the floor")
 PY
