@@ -1,7 +1,8 @@
 //! The k-means assignment pass on its own: each row's nearest of 10 centroids with the
 //! per-cluster sums (`ZooBackend::nearest_centroid_sums`, what a Lloyd iteration of
 //! `kmeans` runs on Flex) and the distances alone (`nearest_centroid`), over 60,000 ×
-//! 784 `f32` values in the fit's 8 MiB chunks, alternating in each of 40 rounds.
+//! 784 `f32` values in the fit's chunks (Flex's `KMEANS_CHUNK_BYTES`: one chunk),
+//! alternating in each of 40 rounds.
 //! `benches/kmeans_speed.sh` prints it beside the floor (`read_rate.rs`).
 //!
 //! With `--cached`, the same 256 rows are passed over and over, so that they come
@@ -62,7 +63,7 @@ fn main() {
     let rows = if cached {
         256
     } else {
-        DEFAULT_CHUNK_BYTES / (4 * COLS) / 8 * 8
+        Flex::KMEANS_CHUNK_BYTES.unwrap_or(DEFAULT_CHUNK_BYTES) / (4 * COLS) / 8 * 8
     };
     let chunk = |c: &[f32]| {
         let x = Tensor::<Flex, 2>::from_data(

@@ -188,6 +188,11 @@ pub trait ZooBackend: Backend {
         reference::nearest_centroid::<Self>(x, x_norms, centroids_t, centroid_norms)
     }
 
+    /// The most bytes of `f32` per chunk of k-means' data when the user gives no
+    /// chunk size; `None`: k-means' own default (8 MiB, sized for NdArray's copies
+    /// and below lavapipe's buffer limit).
+    const KMEANS_CHUNK_BYTES: Option<usize> = None;
+
     /// Whether [`nearest_centroid_sums`](ZooBackend::nearest_centroid_sums) adds the
     /// rows to their clusters in the same pass over the data as the distances. k-means
     /// then sums all the points every iteration, instead of correcting the previous

@@ -3,8 +3,10 @@
 use burn::tensor::{ElementConversion, Tensor, TensorData, backend::Backend};
 
 use super::KMeansError;
+use crate::fused::ZooBackend;
 
-/// Rows per chunk are chosen so that one chunk holds at most this many bytes of `f32`.
+/// Rows per chunk are chosen so that one chunk holds at most this many bytes of `f32`,
+/// unless the backend sets its own size ([`ZooBackend::KMEANS_CHUNK_BYTES`]).
 ///
 /// burn-ndarray copies both operands of every matrix product; at 8 MiB the copies are
 /// served from reused heap memory (below glibc's largest mmap threshold, 32 MiB),
@@ -22,11 +24,13 @@ pub struct KMeansData<B: Backend> {
     pub(super) n_features: usize,
 }
 
-impl<B: Backend> KMeansData<B> {
-    /// Rows per chunk for `n_features` columns when none is given: at most
-    /// [`DEFAULT_CHUNK_BYTES`] of `f32` per chunk.
+impl<B: ZooBackend> KMeansData<B> {
+    /// Rows per chunk for `n_features` columns when none is given: at most the
+    /// backend's [`ZooBackend::KMEANS_CHUNK_BYTES`] (else [`DEFAULT_CHUNK_BYTES`]) of
+    /// `f32` per chunk.
     pub(crate) fn default_chunk_rows(n_features: usize) -> usize {
-        let rows = (DEFAULT_CHUNK_BYTES / (4 * n_features.max(1))).max(1);
+        let bytes = B::KMEANS_CHUNK_BYTES.unwrap_or(DEFAULT_CHUNK_BYTES);
+        let rows = (bytes / (4 * n_features.max(1))).max(1);
         // A multiple of 8 splits into equal product batches.
         if rows >= 8 { rows / 8 * 8 } else { rows }
     }

@@ -30,8 +30,9 @@ pub struct KMeansParams {
     /// Seed of the k-means++ choices (the only randomness).
     #[config(default = 42)]
     pub seed: u64,
-    /// Rows per data chunk for [`fit`](Self::fit); `None`: at most
-    /// [`DEFAULT_CHUNK_BYTES`](super::DEFAULT_CHUNK_BYTES) per chunk.
+    /// Rows per data chunk for [`fit`](Self::fit); `None`: at most the backend's
+    /// [`KMEANS_CHUNK_BYTES`](crate::fused::ZooBackend::KMEANS_CHUNK_BYTES), else
+    /// [`DEFAULT_CHUNK_BYTES`](super::DEFAULT_CHUNK_BYTES), per chunk.
     #[config(default = "None")]
     pub chunk_rows: Option<usize>,
 }
