@@ -57,57 +57,71 @@ pub(super) fn nearest(
     {
         return false;
     }
+    let input = Input {
+        rows,
+        centroids_t,
+        x_norms,
+        c_norms,
+    };
+    let output = Output {
+        distances,
+        labels,
+        sums,
+    };
     #[cfg(target_arch = "x86_64")]
     {
         if let Some(simd) = pulp::x86::V4::try_new() {
-            scan::<_, 4, 5>(
-                simd,
-                rows,
-                centroids_t,
-                x_norms,
-                c_norms,
-                distances,
-                labels,
-                sums,
-            );
+            scan::<_, 4, 5>(simd, input, output);
             return true;
         }
         if let Some(simd) = pulp::x86::V3::try_new() {
-            scan::<_, 2, 4>(
-                simd,
-                rows,
-                centroids_t,
-                x_norms,
-                c_norms,
-                distances,
-                labels,
-                sums,
-            );
+            scan::<_, 2, 4>(simd, input, output);
             return true;
         }
     }
-    let _ = (rows, x_norms, distances, labels, sums);
+    let _ = (input, output);
     false
 }
 
+/// What [`nearest`] reads.
+#[derive(Clone, Copy)]
+struct Input<'a> {
+    rows: &'a [f32],
+    centroids_t: &'a [f32],
+    x_norms: &'a [f32],
+    c_norms: &'a [f32],
+}
+
+/// Where [`nearest`] writes.
+struct Output<'a> {
+    distances: &'a mut [f32],
+    labels: &'a mut [i32],
+    sums: Option<Sums<'a>>,
+}
+
 /// [`nearest`] (its shapes checked) with `simd`'s kernel of `R` rows × `C` centroids.
-#[allow(clippy::too_many_arguments)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 fn scan<S: Simd + Send + Sync, const R: usize, const C: usize>(
     simd: S,
-    rows: &[f32],
-    centroids_t: &[f32],
-    x_norms: &[f32],
-    c_norms: &[f32],
-    distances: &mut [f32],
-    labels: &mut [i32],
-    sums: Option<Sums<'_>>,
+    input: Input<'_>,
+    output: Output<'_>,
 ) {
+    let Input {
+        rows,
+        centroids_t,
+        x_norms,
+        c_norms,
+    } = input;
     let k = c_norms.len();
     let d = centroids_t.len() / k;
     let lanes = size_of::<S::f32s>() / size_of::<f32>();
     let centroids = packed::<C>(centroids_t, k, d, lanes);
-    Work::new(rows, d, &centroids, x_norms, c_norms).run::<S, R, C>(simd, distances, labels, sums);
+    Work::new(rows, d, &centroids, x_norms, c_norms).run::<S, R, C>(
+        simd,
+        output.distances,
+        output.labels,
+        output.sums,
+    );
 }
 
 /// −2·C `[k, d]` from −2·Cᵀ `[d, k]` packed for [`dots`]: in groups of `C` centroids
@@ -508,16 +522,18 @@ mod tests {
                             sums: &mut got_s,
                             counts: &mut got_c,
                         };
-                        scan::<_, $r, $c>(
-                            simd,
-                            &rows,
-                            &centroids_t,
-                            &x_norms,
-                            &c_norms,
-                            &mut got_d,
-                            &mut got_l,
-                            Some(sums),
-                        );
+                        let input = Input {
+                            rows: &rows,
+                            centroids_t: &centroids_t,
+                            x_norms: &x_norms,
+                            c_norms: &c_norms,
+                        };
+                        let output = Output {
+                            distances: &mut got_d,
+                            labels: &mut got_l,
+                            sums: Some(sums),
+                        };
+                        scan::<_, $r, $c>(simd, input, output);
                         check($name, &got_d, &got_l, &got_s);
                         assert_eq!(got_c.iter().sum::<f32>(), m as f32);
                     }
