@@ -55,7 +55,7 @@ pub(super) fn nearest_centroid_sums(
         && k > 0
         && sums.shape().dims::<2>() == [k, d]
         && counts.shape().dims::<1>() == [k];
-    if fits {
+    let (distances, labels, sums, counts) = if fits {
         let (mut sums, mut counts) = (owned(sums), owned(counts));
         let totals = Sums {
             sums: values_mut(&mut sums),
@@ -71,10 +71,11 @@ pub(super) fn nearest_centroid_sums(
         if summed {
             return (distances, labels, sums, counts);
         }
-        let (sums, counts) = cluster_sums(sums, counts, x, labels.clone());
-        return (distances, labels, sums, counts);
-    }
-    let (distances, labels) = nearest_centroid(x.clone(), x_norms, centroids_t, centroid_norms);
+        (distances, labels, sums, counts)
+    } else {
+        let (distances, labels) = nearest_centroid(x.clone(), x_norms, centroids_t, centroid_norms);
+        (distances, labels, sums, counts)
+    };
     let (sums, counts) = cluster_sums(sums, counts, x, labels.clone());
     (distances, labels, sums, counts)
 }
